@@ -1,0 +1,63 @@
+# shrinknet — build, test and benchmark.
+#   make            library (static + shared) and the CLI
+#   make check      build everything and run the whole test suite (tests/run.sh)
+#   make sanitize   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      build the benchmark programs
+#   make clean
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -pthread)
+CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS)
+CFLAGS  += $(OPT) $(WARN) -fPIC
+LDLIBS  := -lgsl $(BLAS_LIBS) -lm
+
+B := build
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
+CLI_SRC  := $(wildcard cli/*.c)
+CLI_OBJ  := $(patsubst cli/%.c,$(B)/cli/%.o,$(CLI_SRC))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+HDRS := include/shrinknet.h $(wildcard src/*.h)
+
+.PHONY: all lib cli tests check sanitize bench clean
+all: lib cli
+lib: $(B)/libshrinknet.a $(B)/libshrinknet.so
+cli: $(B)/shrinknet
+tests: $(TEST_BIN) $(B)/shrinknet
+bench: $(BENCH_BIN) $(B)/shrinknet
+
+$(B)/obj/%.o: src/%.c $(HDRS) | $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/cli/%.o: cli/%.c $(HDRS) $(wildcard cli/*.h) | $(B)/cli
+	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -c $< -o $@
+$(B)/libshrinknet.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(B)/libshrinknet.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+$(B)/shrinknet: $(CLI_OBJ) $(B)/libshrinknet.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(LDLIBS)
+$(B)/tests/%: tests/%.c tests/test_util.h $(B)/libshrinknet.a | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(CHECK_LIBS) $(LDLIBS)
+$(B)/bench/%: bench/%.c $(B)/libshrinknet.a | $(B)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(LDLIBS)
+
+$(B)/obj $(B)/cli $(B)/tests $(B)/bench:
+	mkdir -p $@
+
+check: tests
+	sh tests/run.sh $(B)
+
+sanitize:
+	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" tests
+	SN_BUILD=build-san sh tests/run.sh build-san
+
+clean:
+	rm -rf build build-san
