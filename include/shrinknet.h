@@ -397,6 +397,8 @@ const char *sn_optimizer_name(sn_optimizer o);
 const char *sn_prior_name(sn_prior_structure s);
 const char *sn_estimator_name(sn_estimator e);
 const char *sn_variant_name(sn_variant v);
+const char *sn_noise_family_name(sn_noise_family f);
+const char *sn_hyper_family_name(sn_hyper_family f);
 /* Each returns SN_OK and sets *out when name is one of the names above, SN_EINVAL otherwise. */
 sn_status sn_arch_parse(const char *name, sn_arch *out);
 sn_status sn_activation_parse(const char *name, sn_activation *out);
@@ -408,6 +410,8 @@ sn_status sn_optimizer_parse(const char *name, sn_optimizer *out);
 sn_status sn_prior_parse(const char *name, sn_prior_structure *out);
 sn_status sn_estimator_parse(const char *name, sn_estimator *out);
 sn_status sn_variant_parse(const char *name, sn_variant *out);
+sn_status sn_noise_family_parse(const char *name, sn_noise_family *out);
+sn_status sn_hyper_family_parse(const char *name, sn_hyper_family *out);
 /* "invgamma:3,3", "halfcauchy:1", "loguniform" */
 sn_status sn_hyperprior_parse(const char *spec, sn_hyperprior *out, sn_error *err);
 int sn_hyperprior_format(const sn_hyperprior *h, char *buf, size_t size);

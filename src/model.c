@@ -1,0 +1,163 @@
+/*
+ * model.c — the model object: parameter layout table, allocation, copy, accessors and the
+ * default training parameters.
+ *
+ * Layout (STYLE.md "Memory"): all weights and biases live in one contiguous array theta, layer
+ * by layer, W_l [n_in][n_out] row-major then b_l [n_out]. EM nets mirror it with rho (posterior
+ * std through softplus) and keep one prior variance per row (row_var) and per layer (layer_var).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sn_train_params_default(sn_train_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->arch = SN_ARCH_MLP;
+    p->n_hidden = 50;
+    p->n_layers = 1;
+    p->activation = SN_ACT_RELU;
+    p->likelihood = SN_LIK_GAUSSIAN;
+    p->n_classes = 0;
+    p->method = SN_METHOD_MC;
+    p->noise.family = SN_NOISE_BERNOULLI;
+    p->noise.p[0] = 0.995; /* the paper's dropout rate p = 0.005 */
+    p->noise.mean_one = true;
+    p->block_noise.family = SN_NOISE_NONE;
+    p->placement = SN_PLACE_UNITS;
+    p->noise_on_input = true;
+    p->objective = SN_OBJ_LB;
+    p->n_samples = 10;
+    p->sigma0 = INFINITY;
+    p->prior = SN_PRIOR_ARD;
+    p->hyper.family = SN_HYPER_INVGAMMA;
+    p->hyper.a = 3.0;
+    p->hyper.b = 3.0;
+    p->estimator = SN_EST_LOCAL;
+    p->variant = SN_VARIANT_EXACT;
+    p->precision = 1.0;
+    p->learn_precision = true;
+    p->optimizer = SN_OPT_ADAM;
+    p->learning_rate = 1e-3;
+    p->adam_beta1 = 0.9;
+    p->adam_beta2 = 0.999;
+    p->adam_eps = 1e-8;
+    p->momentum = 0.0;
+    p->batch_size = 32;
+    p->n_epochs = 4500;
+    p->seed = 1;
+}
+
+sn_status sn_model_alloc(const sn_train_params *p, size_t n_in, size_t n_out, sn_model **out,
+                         sn_error *err)
+{
+    *out = NULL;
+    if (n_in == 0 || n_out == 0 || p->n_hidden == 0 || p->n_layers == 0)
+        return sn_fail(err, SN_EINVAL, "a network needs at least one input, output, hidden layer "
+                                       "and hidden unit");
+    if (p->arch == SN_ARCH_RESNET && p->n_layers < 2)
+        return sn_fail(err, SN_EINVAL, "a residual network needs at least 2 hidden layers "
+                                       "(one residual block); got %zu", p->n_layers);
+    sn_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return sn_fail(err, SN_ENOMEM, "out of memory allocating a model");
+    m->params = *p;
+    m->params.progress = NULL;
+    m->params.progress_user = NULL;
+    m->params.record_weights = NULL;
+    m->params.record_user = NULL;
+    m->n_in = n_in;
+    m->n_out = n_out;
+    m->n_layers = p->n_layers + 1;
+    m->layers = sn_calloc(m->n_layers, sizeof *m->layers);
+    if (!m->layers)
+        goto nomem;
+
+    size_t off = 0, rows = 0;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        sn_layer *L = &m->layers[l];
+        L->n_in = l == 0 ? n_in : p->n_hidden;
+        L->n_out = l + 1 == m->n_layers ? n_out : p->n_hidden;
+        L->is_output = l + 1 == m->n_layers;
+        L->is_residual = p->arch == SN_ARCH_RESNET && l > 0 && !L->is_output;
+        size_t nw;
+        if (!sn_mul_size(L->n_in, L->n_out, &nw) || off > SIZE_MAX - nw - L->n_out)
+            goto nomem;
+        L->w_off = off;
+        L->b_off = off + nw;
+        L->row_off = rows;
+        off += nw + L->n_out;
+        rows += L->n_in;
+    }
+    m->n_params = off;
+    m->n_rows_total = rows;
+    m->theta = sn_calloc(m->n_params, sizeof *m->theta);
+    m->x_mean = sn_calloc(n_in, sizeof *m->x_mean);
+    m->x_std = sn_calloc(n_in, sizeof *m->x_std);
+    if (!m->theta || !m->x_mean || !m->x_std)
+        goto nomem;
+    for (size_t j = 0; j < n_in; j++)
+        m->x_std[j] = 1.0;
+    m->y_mean = 0.0;
+    m->y_std = 1.0;
+    if (p->method == SN_METHOD_VEM) {
+        m->rho = sn_calloc(m->n_params, sizeof *m->rho);
+        m->row_var = sn_calloc(m->n_rows_total, sizeof *m->row_var);
+        m->layer_var = sn_calloc(m->n_layers, sizeof *m->layer_var);
+        if (!m->rho || !m->row_var || !m->layer_var)
+            goto nomem;
+    }
+    *out = m;
+    return SN_OK;
+nomem:
+    sn_model_free(m);
+    return sn_fail(err, SN_ENOMEM, "out of memory allocating a model of %zu x %zu x %zu",
+                   n_in, p->n_hidden, p->n_layers);
+}
+
+void sn_model_free(sn_model *m)
+{
+    if (!m)
+        return;
+    free(m->layers);
+    free(m->theta);
+    free(m->rho);
+    free(m->row_var);
+    free(m->layer_var);
+    free(m->x_mean);
+    free(m->x_std);
+    free(m);
+}
+
+sn_status sn_model_copy(const sn_model *m, sn_model **out, sn_error *err)
+{
+    sn_status st = sn_model_alloc(&m->params, m->n_in, m->n_out, out, err);
+    if (st != SN_OK)
+        return st;
+    sn_model *c = *out;
+    memcpy(c->theta, m->theta, m->n_params * sizeof *m->theta);
+    if (m->rho && c->rho) {
+        memcpy(c->rho, m->rho, m->n_params * sizeof *m->rho);
+        memcpy(c->row_var, m->row_var, m->n_rows_total * sizeof *m->row_var);
+        memcpy(c->layer_var, m->layer_var, m->n_layers * sizeof *m->layer_var);
+    }
+    memcpy(c->x_mean, m->x_mean, m->n_in * sizeof *m->x_mean);
+    memcpy(c->x_std, m->x_std, m->n_in * sizeof *m->x_std);
+    c->y_mean = m->y_mean;
+    c->y_std = m->y_std;
+    c->log_precision = m->log_precision;
+    c->n_steps = m->n_steps;
+    return SN_OK;
+}
+
+size_t sn_model_n_inputs(const sn_model *m) { return m->n_in; }
+size_t sn_model_n_outputs(const sn_model *m) { return m->n_out; }
+const sn_train_params *sn_model_params(const sn_model *m) { return &m->params; }
+
+/* kappa_orig = kappa_std / s_y^2 (MATH.md §5). */
+double sn_model_precision(const sn_model *m)
+{
+    return exp(m->log_precision) / (m->y_std * m->y_std);
+}
