@@ -308,6 +308,26 @@ sn_status sn_model_copy(const sn_model *m, sn_model **out, sn_error *err);
 size_t sn_model_n_inputs(const sn_model *m);
 size_t sn_model_n_outputs(const sn_model *m);
 const sn_train_params *sn_model_params(const sn_model *m); /* callbacks are NULL */
+/* The structure of a trained network, layer by layer (l = 0 .. n_layers-1; the last is the
+ * output layer). Arrays point into the model and live as long as it. */
+typedef struct {
+    size_t n_in, n_out;
+    bool is_residual;     /* hidden-to-hidden residual block */
+    const double *w;      /* [n_in][n_out] weights (MC nets) or posterior means mu (EM nets) */
+    const double *b;      /* [n_out] biases */
+    const double *rho;    /* [n_in][n_out] EM nets: sigma = softplus(rho); NULL for MC nets */
+    const double *row_var;/* [n_in] EM nets: prior variance of each row (ARD); NULL otherwise */
+    double layer_var;     /* EM nets: prior variance factor of the layer (ADD); NAN otherwise */
+} sn_layer_view;
+
+size_t sn_model_n_layers(const sn_model *m);
+sn_status sn_model_layer(const sn_model *m, size_t l, sn_layer_view *out, sn_error *err);
+/* out [n_in][n_out] = mu^2 + sigma^2 of layer l (w^2 for MC nets): the paper's Figure 2. */
+sn_status sn_model_weight_moments(const sn_model *m, size_t l, double *out, sn_error *err);
+/* Training statistics: x_mean, x_std [n_inputs]; y_mean, y_std. */
+void sn_model_standardisation(const sn_model *m, const double **x_mean, const double **x_std,
+                              double *y_mean, double *y_std);
+
 /* Noise precision kappa of the likelihood, original units of y. */
 double sn_model_precision(const sn_model *m);
 

@@ -10,6 +10,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* C11 has no M_PI. */
+#define SN_PI 3.14159265358979323846264338327950288
+#define SN_LOG_2PI 1.83787706640934548356065947281123527
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors (error.c)                                                                            */
 /* ------------------------------------------------------------------------------------------ */
@@ -88,6 +92,72 @@ struct sn_model {
  * allocates theta (and rho, row_var, layer_var for EM nets) zeroed, x_mean zeroed, x_std ones. */
 sn_status sn_model_alloc(const sn_train_params *p, size_t n_in, size_t n_out, sn_model **out,
                          sn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Monte Carlo noise networks: forward and backward passes (net.c)                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The noise acting on one weight layer (MATH.md §1). */
+typedef struct {
+    bool units;   /* xi per input unit and row: (1)-(2) */
+    bool weights; /* xi per weight and row (DropConnect): (3) */
+    bool block;   /* tau per row on a residual block: (4)-(5) */
+} sn_layer_noise;
+
+/* Which noise layer l of model m carries under its training parameters (and none at all when
+ * the objective is the hierarchical one, which trains a noise-free network (23)). */
+sn_layer_noise sn_layer_noise_of(const sn_model *m, size_t l);
+/* The block-noise law in force (block_noise, or noise when block_noise is "none"). */
+const sn_noise *sn_block_noise_of(const sn_train_params *p);
+
+/* Workspace for forward and backward passes of up to cap_rows rows; sized once. */
+typedef struct {
+    size_t cap_rows, n_layers, max_width;
+    double **in;     /* [n_layers] in[l]: input of layer l [rows][n_in_l] */
+    double **xi;     /* [n_layers] unit noise [rows][n_in_l], or NULL */
+    double **u;      /* [n_layers] masked input in ⊙ xi [rows][n_in_l], or NULL (then = in) */
+    double **tau;    /* [n_layers] block noise [rows], or NULL */
+    double **a;      /* [n_layers] pre-activation [rows][n_out_l]; a[L] is the output */
+    sn_rng **wstate; /* [n_layers] RNG snapshot for DropConnect layers, or NULL */
+    double *g, *gt, *dh, *dh2; /* [rows][max_width] gradient buffers */
+    double *mask;    /* [max n_in * n_out] one row's DropConnect mask */
+} sn_net_ws;
+
+sn_status sn_net_ws_init(sn_net_ws *ws, const sn_model *m, size_t cap_rows, sn_error *err);
+void sn_net_ws_free(sn_net_ws *ws);
+
+/* Forward pass of n_rows rows already placed in ws->in[0], with parameters theta (model layout)
+ * and noise from rng (NULL or noise_off = true: every noise variable at 1). Output in ws->a[L]. */
+void sn_net_forward(const sn_model *m, const double *theta, sn_net_ws *ws, size_t n_rows,
+                    sn_rng *rng, bool noise_off);
+/* Backward pass: ws->g holds dObj/dOutput [n_rows][n_out]; accumulates dObj/dtheta into grad
+ * (model layout; every W and b entry is overwritten, not added). Uses the state of the last
+ * forward pass. */
+void sn_net_backward(const sn_model *m, const double *theta, sn_net_ws *ws, size_t n_rows,
+                     double *grad);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Monte Carlo objectives (objective.c) and optimisers (optim.c)                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Sample weights w [n_points][S] for log-likelihoods ll [n_points][S] (point-major): 1/S (17),
+ * softmax over s (20), tail-adaptive ranks (21). Returns the per-datum objective summed over
+ * the points: sum_n of mean_s ll (17), LSE_s ll - log S (19), or sum_s w ll (22). */
+double sn_objective_weights(sn_objective obj, const double *ll, size_t n_points, size_t S,
+                            double *w);
+
+typedef struct {
+    sn_optimizer kind;
+    size_t n;
+    double lr, beta1, beta2, eps, momentum;
+    double *m, *v; /* [n] first and second moments (Adam) or velocity (SGD, in m) */
+    uint64_t t;    /* steps taken */
+} sn_optim;
+
+sn_status sn_optim_init(sn_optim *o, const sn_train_params *p, size_t n, sn_error *err);
+void sn_optim_free(sn_optim *o);
+/* One ascent step x += step(g) for the gradient g of an objective being maximised. */
+void sn_optim_step(sn_optim *o, double *x, const double *g);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small numerical helpers (math.c)                                                            */

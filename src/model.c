@@ -161,3 +161,45 @@ double sn_model_precision(const sn_model *m)
 {
     return exp(m->log_precision) / (m->y_std * m->y_std);
 }
+
+size_t sn_model_n_layers(const sn_model *m) { return m->n_layers; }
+
+sn_status sn_model_layer(const sn_model *m, size_t l, sn_layer_view *out, sn_error *err)
+{
+    if (l >= m->n_layers)
+        return sn_fail(err, SN_EINVAL, "layer %zu out of range (the model has %zu)", l,
+                       m->n_layers);
+    const sn_layer *L = &m->layers[l];
+    out->n_in = L->n_in;
+    out->n_out = L->n_out;
+    out->is_residual = L->is_residual;
+    out->w = m->theta + L->w_off;
+    out->b = m->theta + L->b_off;
+    out->rho = m->rho ? m->rho + L->w_off : NULL;
+    out->row_var = m->row_var ? m->row_var + L->row_off : NULL;
+    out->layer_var = m->layer_var ? m->layer_var[l] : NAN;
+    return SN_OK;
+}
+
+/* μ² + σ² with σ = softplus(ρ) (MATH.md §4); w² for MC nets (the paper's Figure 2). */
+sn_status sn_model_weight_moments(const sn_model *m, size_t l, double *out, sn_error *err)
+{
+    sn_layer_view v;
+    sn_status st = sn_model_layer(m, l, &v, err);
+    if (st != SN_OK)
+        return st;
+    for (size_t k = 0; k < v.n_in * v.n_out; k++) {
+        double s = v.rho ? sn_softplus(v.rho[k]) : 0.0;
+        out[k] = v.w[k] * v.w[k] + s * s;
+    }
+    return SN_OK;
+}
+
+void sn_model_standardisation(const sn_model *m, const double **x_mean, const double **x_std,
+                              double *y_mean, double *y_std)
+{
+    *x_mean = m->x_mean;
+    *x_std = m->x_std;
+    *y_mean = m->y_mean;
+    *y_std = m->y_std;
+}

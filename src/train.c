@@ -1,0 +1,351 @@
+/*
+ * train.c — the training loop of Monte Carlo noise networks: standardisation, minibatches,
+ * the per-datum objective (18) with its weights (17), (19)-(22) or (23), and the optimiser.
+ *
+ * The trainer owns one flat vector par = [theta | log kappa] (model layout, then the log noise
+ * precision in standardised units) and mirrors it for the gradient and the optimiser state.
+ * Everything the loop needs is allocated in sn_trainer_new; an epoch allocates nothing.
+ */
+#include "internal.h"
+#include "trainer.h"
+
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Initial noise precision in standardised units when the user gives none and it is learned:
+ * a residual standard deviation of 1/sqrt(10) ≈ 0.32 of the target's. */
+#define DEFAULT_KAPPA_STD 10.0
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Column means and population standard deviations (ddof = 0, MATH.md §5); a zero standard
+ * deviation is stored as 1 so that a constant column standardises to 0, not NaN. */
+static void column_stats(const double *x, size_t n, size_t d, size_t stride, double *mean,
+                         double *sd)
+{
+    for (size_t j = 0; j < d; j++) {
+        double m = 0.0;
+        for (size_t i = 0; i < n; i++)
+            m += x[i * stride + j];
+        m /= (double)n;
+        double v = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double e = x[i * stride + j] - m;
+            v += e * e;
+        }
+        v /= (double)n;
+        mean[j] = m;
+        sd[j] = v > 0.0 && isfinite(v) ? sqrt(v) : 1.0;
+    }
+}
+
+/* Glorot-uniform weights (the Keras default of Gal's code), zero biases. */
+static void init_weights(const sn_model *m, double *theta, sn_rng *rng)
+{
+    for (size_t l = 0; l < m->n_layers; l++) {
+        const sn_layer *L = &m->layers[l];
+        double lim = sqrt(6.0 / (double)(L->n_in + L->n_out));
+        for (size_t k = 0; k < L->n_in * L->n_out; k++)
+            theta[L->w_off + k] = lim * (2.0 * sn_rng_uniform(rng) - 1.0);
+        memset(theta + L->b_off, 0, L->n_out * sizeof *theta);
+    }
+}
+
+/* Per-layer coefficient c_l of the weight penalty of the per-datum objective (18):
+ * R(W)/N = Σ_l c_l ‖W_l‖² / 2 with c_l = 1/(σ0² N) (17), times E[ξ⁻²] (and E[τ⁻²]) for the
+ * hierarchical objective (23). */
+static void penalty_coefficients(const sn_model *m, size_t n, double *coef)
+{
+    const sn_train_params *p = &m->params;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (!isfinite(p->sigma0)) {
+            coef[l] = 0.0;
+            continue;
+        }
+        double c = 1.0 / (p->sigma0 * p->sigma0 * (double)n);
+        if (p->objective == SN_OBJ_HIER) {
+            /* (23) with the noise the MC objective would have used on this layer. */
+            const sn_layer *L = &m->layers[l];
+            bool input_ok = l > 0 || p->noise_on_input;
+            bool blocks = p->placement == SN_PLACE_BLOCKS || p->placement == SN_PLACE_UNITS_BLOCKS;
+            bool units = input_ok && !(p->placement == SN_PLACE_BLOCKS && L->is_residual);
+            if (units && p->noise.family != SN_NOISE_NONE)
+                c *= sn_noise_moments_of(&p->noise).mean_inv_sq;
+            if (blocks && L->is_residual)
+                c *= sn_noise_moments_of(sn_block_noise_of(p)).mean_inv_sq;
+        }
+        coef[l] = c;
+    }
+}
+
+void sn_trainer_free(sn_trainer *t)
+{
+    if (!t)
+        return;
+    sn_model_free(t->m);
+    free(t->x);
+    free(t->y);
+    free(t->perm);
+    free(t->ll);
+    free(t->w);
+    free(t->par);
+    free(t->grad);
+    free(t->good);
+    free(t->coef);
+    sn_net_ws_free(&t->ws);
+    sn_optim_free(&t->opt);
+    sn_rng_free(t->rng);
+    free(t);
+}
+
+sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer **out,
+                         sn_error *err)
+{
+    *out = NULL;
+    sn_status st = sn_train_params_check(p, d, err);
+    if (st != SN_OK)
+        return st;
+    if (p->method != SN_METHOD_MC)
+        return sn_fail(err, SN_EUNSUPPORTED, "method %s is not available yet",
+                       sn_method_name(p->method));
+    sn_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return sn_fail(err, SN_ENOMEM, "out of memory");
+    t->p = *p;
+    t->n = sn_data_n_rows(d);
+    t->d = sn_data_n_cols(d);
+    if ((st = sn_model_alloc(p, t->d, 1, &t->m, err)) != SN_OK)
+        goto fail;
+    sn_model *m = t->m;
+
+    /* Without any noise every sample is the same network: one is enough. */
+    bool any_noise = false;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        sn_layer_noise ln = sn_layer_noise_of(m, l);
+        any_noise = any_noise || ln.units || ln.weights || ln.block;
+    }
+    t->S = any_noise ? p->n_samples : 1;
+    t->B = p->batch_size;
+    size_t rows;
+    if (!sn_mul_size(t->S, t->B, &rows)) {
+        st = sn_fail(err, SN_ENOMEM, "samples x batch size overflows");
+        goto fail;
+    }
+
+    /* Standardise with training statistics only (MATH.md §5). */
+    const double *x = sn_data_x(d), *y = sn_data_y(d);
+    column_stats(x, t->n, t->d, t->d, m->x_mean, m->x_std);
+    column_stats(y, t->n, 1, 1, &m->y_mean, &m->y_std);
+    t->x = sn_calloc(t->n, t->d * sizeof *t->x);
+    t->y = sn_calloc(t->n, sizeof *t->y);
+    t->perm = sn_calloc(t->n, sizeof *t->perm);
+    t->ll = sn_calloc(rows, sizeof *t->ll);
+    t->w = sn_calloc(rows, sizeof *t->w);
+    t->n_par = m->n_params + 1;
+    t->par = sn_calloc(t->n_par, sizeof *t->par);
+    t->grad = sn_calloc(t->n_par, sizeof *t->grad);
+    t->good = sn_calloc(t->n_par, sizeof *t->good);
+    t->coef = sn_calloc(m->n_layers, sizeof *t->coef);
+    t->rng = sn_rng_new(p->seed, 0);
+    if (!t->x || !t->y || !t->perm || !t->ll || !t->w || !t->par || !t->grad || !t->good ||
+        !t->coef || !t->rng) {
+        st = sn_fail(err, SN_ENOMEM, "out of memory allocating the trainer");
+        goto fail;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        for (size_t j = 0; j < t->d; j++)
+            t->x[i * t->d + j] = (x[i * t->d + j] - m->x_mean[j]) / m->x_std[j];
+        t->y[i] = (y[i] - m->y_mean) / m->y_std;
+        t->perm[i] = i;
+    }
+    if ((st = sn_net_ws_init(&t->ws, m, rows, err)) != SN_OK)
+        goto fail;
+    if ((st = sn_optim_init(&t->opt, p, t->n_par, err)) != SN_OK)
+        goto fail;
+    penalty_coefficients(m, t->n, t->coef);
+
+    init_weights(m, t->par, t->rng);
+    /* κ_std = κ_orig s_y² (MATH.md §5). */
+    double kappa = p->precision > 0 ? p->precision * m->y_std * m->y_std : DEFAULT_KAPPA_STD;
+    t->par[m->n_params] = log(kappa);
+    /* Record the starting precision actually used, in original units, with the model. */
+    m->params.precision = kappa / (m->y_std * m->y_std);
+    memcpy(t->good, t->par, t->n_par * sizeof *t->par);
+    t->t0 = now_seconds();
+    *out = t;
+    return SN_OK;
+fail:
+    sn_trainer_free(t);
+    return st;
+}
+
+/* The minibatch objective L̂ of (18) for the points perm[first .. first+nb) and its gradient
+ * in t->grad: forward S·nb rows with noise from rng, the weights of the objective, backward,
+ * penalty. Adds the squared training residuals (averaged over samples) to *sq. */
+static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng, double *sq)
+{
+    sn_model *m = t->m;
+    const sn_train_params *p = &t->p;
+    size_t S = t->S, rows = nb * S, d = t->d;
+    double *in = t->ws.in[0];
+    for (size_t n = 0; n < nb; n++) {
+        const double *xr = t->x + t->perm[first + n] * d;
+        for (size_t s = 0; s < S; s++)
+            memcpy(in + (n * S + s) * d, xr, d * sizeof *xr);
+    }
+    sn_net_forward(m, t->par, &t->ws, rows, rng, false);
+    const double *yhat = t->ws.a[m->n_layers - 1];
+
+    /* Gaussian log-likelihood ℓ = ½ log(κ/2π) − ½ κ (y − ŷ)² (MATH.md §0), standardised units. */
+    double log_kappa = t->par[m->n_params];
+    double kappa = exp(log_kappa);
+    double c = 0.5 * (log_kappa - SN_LOG_2PI);
+    for (size_t n = 0; n < nb; n++) {
+        double yn = t->y[t->perm[first + n]];
+        for (size_t s = 0; s < S; s++) {
+            double r = yn - yhat[n * S + s];
+            t->ll[n * S + s] = c - 0.5 * kappa * r * r;
+            *sq += r * r / (double)S;
+        }
+    }
+    double value = sn_objective_weights(p->objective, t->ll, nb, S, t->w) / (double)nb;
+    if (p->record_weights)
+        p->record_weights(t->w, nb, S, p->record_user);
+
+    /* Backward seed ∂L̂/∂ŷ = ω κ (y − ŷ) / B (18)-(22); the log κ gradient Σ ω (½ − ½κr²)/B. */
+    double g_logk = 0.0;
+    for (size_t n = 0; n < nb; n++) {
+        double yn = t->y[t->perm[first + n]];
+        for (size_t s = 0; s < S; s++) {
+            size_t i = n * S + s;
+            double r = yn - yhat[i];
+            t->ws.g[i] = t->w[i] * kappa * r / (double)nb;
+            g_logk += t->w[i] * (0.5 - 0.5 * kappa * r * r);
+        }
+    }
+    sn_net_backward(m, t->par, &t->ws, rows, t->grad);
+    t->grad[m->n_params] = p->learn_precision ? g_logk / (double)nb : 0.0;
+
+    /* − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W. */
+    for (size_t l = 0; l < m->n_layers; l++) {
+        const sn_layer *L = &m->layers[l];
+        if (t->coef[l] == 0.0)
+            continue;
+        const double *W = t->par + L->w_off;
+        double *gW = t->grad + L->w_off;
+        for (size_t k = 0; k < L->n_in * L->n_out; k++) {
+            value -= 0.5 * t->coef[l] * W[k] * W[k];
+            gW[k] -= t->coef[l] * W[k];
+        }
+    }
+    return value;
+}
+
+double sn_trainer_objective_grad(sn_trainer *t, const double *par, uint64_t noise_seed,
+                                 double *grad)
+{
+    memcpy(t->par, par, t->n_par * sizeof *par);
+    sn_rng *rng = sn_rng_new(noise_seed, 0);
+    double sq = 0.0;
+    size_t nb = t->n < t->B ? t->n : t->B;
+    double v = rng ? objective_grad(t, 0, nb, rng, &sq) : NAN;
+    sn_rng_free(rng);
+    memcpy(grad, t->grad, t->n_par * sizeof *grad);
+    return v;
+}
+
+static bool all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
+{
+    sn_rng_shuffle(t->rng, t->perm, t->n);
+    double total = 0.0, sq = 0.0;
+    t->epoch++;
+    for (size_t first = 0; first < t->n; first += t->B) {
+        /* The last minibatch may be smaller; it is scaled by its own size (18). */
+        size_t nb = t->n - first < t->B ? t->n - first : t->B;
+        double v = objective_grad(t, first, nb, t->rng, &sq);
+        if (isfinite(v)) {
+            sn_optim_step(&t->opt, t->par, t->grad);
+            t->m->n_steps++;
+        }
+        if (!isfinite(v)) {
+            memcpy(t->par, t->good, t->n_par * sizeof *t->par);
+            return sn_fail(err, SN_ENUMERIC,
+                           "training diverged in epoch %zu: the objective became %g (the "
+                           "learning rate %g may be too large, or the noise precision too "
+                           "high); the parameters of epoch %zu are kept",
+                           t->epoch, v, t->p.learning_rate, t->epoch - 1);
+        }
+        total += v * (double)nb;
+    }
+    if (!all_finite(t->par, t->n_par)) {
+        memcpy(t->par, t->good, t->n_par * sizeof *t->par);
+        return sn_fail(err, SN_ENUMERIC,
+                       "training diverged in epoch %zu: a parameter became NaN or Inf (the "
+                       "learning rate %g may be too large); the parameters of epoch %zu are kept",
+                       t->epoch, t->p.learning_rate, t->epoch - 1);
+    }
+    memcpy(t->good, t->par, t->n_par * sizeof *t->par);
+    if (info) {
+        info->epoch = t->epoch;
+        info->n_epochs = t->p.n_epochs;
+        info->objective = total / (double)t->n;
+        info->rmse = sqrt(sq / (double)t->n) * t->m->y_std;
+        info->seconds = now_seconds() - t->t0;
+    }
+    return SN_OK;
+}
+
+sn_status sn_trainer_model(const sn_trainer *t, sn_model **out, sn_error *err)
+{
+    sn_status st = sn_model_copy(t->m, out, err);
+    if (st != SN_OK)
+        return st;
+    memcpy((*out)->theta, t->good, t->m->n_params * sizeof(double));
+    (*out)->log_precision = t->good[t->m->n_params];
+    return SN_OK;
+}
+
+sn_status sn_train(const sn_train_params *p, const sn_data *d, sn_model **out, sn_error *err)
+{
+    *out = NULL;
+    sn_trainer *t = NULL;
+    sn_status st = sn_trainer_new(p, d, &t, err);
+    if (st != SN_OK)
+        return st;
+    sn_status run = SN_OK;
+    sn_error run_err = {0};
+    for (size_t e = 0; e < p->n_epochs; e++) {
+        sn_progress info;
+        run = sn_trainer_epoch(t, &info, &run_err);
+        if (run != SN_OK)
+            break;
+        if (p->progress && p->progress(&info, p->progress_user))
+            break;
+    }
+    st = sn_trainer_model(t, out, err);
+    sn_trainer_free(t);
+    if (st != SN_OK)
+        return st;
+    if (run != SN_OK) {
+        if (err)
+            *err = run_err;
+        return run;
+    }
+    return SN_OK;
+}

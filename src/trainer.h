@@ -1,0 +1,37 @@
+/*
+ * trainer.h — the trainer behind the opaque sn_trainer handle (train.c; the gradient tests
+ * reach into it through sn_trainer_objective_grad).
+ */
+#ifndef SN_TRAINER_H
+#define SN_TRAINER_H
+
+#include "internal.h"
+
+struct sn_trainer {
+    sn_train_params p;
+    sn_model *m;        /* layout, standardisation; theta is taken from par on request */
+    size_t n, d;        /* training rows and features */
+    size_t S, B;        /* effective noise samples per point, minibatch size */
+    double *x;          /* [n][d] standardised inputs */
+    double *y;          /* [n] standardised targets */
+    size_t *perm;       /* [n] the epoch's order */
+    double *ll, *w;     /* [B][S] log-likelihoods and their weights */
+    size_t n_par;       /* length of par: model parameters then log kappa */
+    double *par;        /* [n_par] */
+    double *grad;       /* [n_par] */
+    double *good;       /* [n_par] parameters at the end of the last finite epoch */
+    double *coef;       /* [n_layers] weight-penalty coefficients (18), (23) */
+    sn_net_ws ws;
+    sn_optim opt;
+    sn_rng *rng;
+    size_t epoch;
+    double t0;
+};
+
+/* For the gradient tests: the minibatch objective L̂ (18) at par on the first min(n, B) points
+ * in the current order, with noise drawn from a generator seeded by noise_seed (so that the
+ * noise is frozen across calls), and its gradient in grad [n_par]. */
+double sn_trainer_objective_grad(sn_trainer *t, const double *par, uint64_t noise_seed,
+                                 double *grad);
+
+#endif
