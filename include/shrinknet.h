@@ -258,7 +258,8 @@ typedef struct {
     sn_variant variant;
 
     /* likelihood noise precision kappa, in original units of y (Gaussian only) */
-    double precision;        /* used when !learn_precision; also the initial value otherwise */
+    double precision;        /* used when !learn_precision; also the initial value otherwise
+                                (0 = learned from kappa = 10 in standardised units) */
     bool learn_precision;    /* learn log kappa on the training objective (true) */
 
     /* optimisation */

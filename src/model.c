@@ -37,7 +37,7 @@ void sn_train_params_default(sn_train_params *p)
     p->hyper.b = 3.0;
     p->estimator = SN_EST_LOCAL;
     p->variant = SN_VARIANT_EXACT;
-    p->precision = 1.0;
+    p->precision = 0.0; /* learned, from a residual std of 0.32 target std */
     p->learn_precision = true;
     p->optimizer = SN_OPT_ADAM;
     p->learning_rate = 1e-3;

@@ -67,7 +67,8 @@ START_TEST(gradient_matches_differences)
     p.precision = 2.3;
     p.seed = 11u + (unsigned)_i;
     CHECK_OK(sn_noise_parse(noise_for(_i, c.obj), &p.noise, NULL));
-    CHECK_OK(sn_noise_parse("gaussian:0.2", &p.block_noise, NULL));
+    CHECK_OK(sn_noise_parse(c.obj == SN_OBJ_HIER ? "uniform:0.5,1.5" : "gaussian:0.2",
+                            &p.block_noise, NULL));
 
     enum { N = 7, D = 3 };
     double x[N * D], y[N];

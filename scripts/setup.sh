@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install what shrinknet needs from Debian's packages (only those missing), then build.
+# Run as root on a fresh Debian machine, or as a user who already has the packages.
+set -eu
+cd "$(dirname "$0")/.."
+PKGS="gcc make pkg-config libc6-dev libopenblas-dev libgsl-dev check"
+missing=""
+for p in $PKGS; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: run as root (or install:$missing)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+make -j"$(nproc 2>/dev/null || echo 2)" all tests >/dev/null
+echo "setup: built build/shrinknet, build/libshrinknet.{a,so} and the tests" >&2

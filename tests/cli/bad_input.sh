@@ -1,0 +1,83 @@
+#!/bin/sh
+# Bad options, data, model files and output locations: a clear message, the documented exit
+# code, no output file, existing files untouched.
+. tests/cli/_lib.sh
+cd "$T"
+
+expect 2 "no command" -- "$BIN"
+expect 2 "unknown command" -- "$BIN" frobnicate
+expect 0 "--version" -- "$BIN" --version
+outputs "shrinknet [0-9]" "--version prints the version"
+for c in train predict eval demo; do
+    expect 0 "$c --help" -- "$BIN" $c --help
+    outputs "usage: shrinknet $c" "$c --help usage line"
+done
+expect 2 "unknown option" -- "$BIN" train --data "$YACHT" --frobnicate 3
+says "unknown option '--frobnicate'" "unknown option named"
+says "try 'shrinknet train --help'" "help hint"
+expect 2 "non-number" -- "$BIN" train --data "$YACHT" --samples abc
+says -- "--samples: expected an integer in \[1, 100000\], found \"abc\"" "non-number message"
+expect 2 "out of range" -- "$BIN" train --data "$YACHT" --epochs 0
+says -- "--epochs" "out of range names the option"
+expect 2 "missing value" -- "$BIN" train --data "$YACHT" --lr
+says -- "--lr: missing value" "missing value"
+expect 2 "bad noise" -- "$BIN" train --data "$YACHT" --noise bernoulli:1.5
+says -- "--noise" "bad noise names the option"
+expect 2 "bad objective" -- "$BIN" train --data "$YACHT" --objective best
+expect 2 "bad arch" -- "$BIN" train --data "$YACHT" --arch resnet:50
+expect 2 "negative lr" -- "$BIN" train --data "$YACHT" --lr -1
+expect 2 "missing --data" -- "$BIN" train
+
+# Bad data: file:line:column, exit 1, no model written.
+printf 'a,b,y\n1,2,3\n4,5\n' > ragged.csv
+expect 1 "ragged CSV" -- "$BIN" train --data ragged.csv -o r.snm
+says "ragged.csv:3" "ragged CSV names file and line"
+[ -e r.snm ] && fail "ragged CSV wrote a model"
+printf 'a,b,y\n1,2,3\n4,NA,6\n' > na.csv
+expect 1 "non-numeric" -- "$BIN" train --data na.csv -o r.snm
+says "na.csv:3:[0-9]+" "non-numeric names file:line:col"
+says "NA" "non-numeric quotes the field"
+printf 'a,b,y\n1,2,3\n4,nan,6\n' > nan.csv
+expect 1 "NaN" -- "$BIN" train --data nan.csv -o r.snm
+says "nan.csv:3" "NaN names the line"
+: > empty.csv
+expect 1 "empty file" -- "$BIN" train --data empty.csv -o r.snm
+says "empty.csv" "empty file named"
+printf 'a,b,y\n1,2,3\n4,5,6\n' > small.csv
+expect 1 "fewer rows than a minibatch" -- "$BIN" train --data small.csv -o r.snm
+says "minibatch" "fewer rows than a minibatch"
+expect 3 "missing data file" -- "$BIN" train --data no-such.csv -o r.snm
+expect 2 "bad split" -- "$BIN" train --data "$YACHT" --split 20 -o r.snm
+
+# Model files: good one, then corrupted copies.
+expect 0 "train" -- "$BIN" train --data "$YACHT" --epochs 3 -o good.snm -q
+cp good.snm keep.snm
+head -c 2000 good.snm > trunc.snm
+expect 1 "truncated model" -- "$BIN" eval -m trunc.snm --data "$YACHT"
+says "trunc.snm" "truncated model named"
+# Change the last digit of one weight (line 60 is inside the theta array).
+awk 'NR == 60 { c = substr($0, length($0)); $0 = substr($0, 1, length($0) - 1) (c == "1" ? "2" : "1") }
+     { print }' good.snm > flip.snm
+cmp -s flip.snm good.snm && fail "the corruption changed nothing"
+expect 1 "corrupted model" -- "$BIN" eval -m flip.snm --data "$YACHT"
+says "flip.snm" "corrupted model named"
+cp "$YACHT/data.txt" foreign.snm
+expect 1 "foreign model" -- "$BIN" eval -m foreign.snm --data "$YACHT"
+says "foreign.snm" "foreign model named"
+expect 3 "missing model" -- "$BIN" eval -m nothere.snm --data "$YACHT"
+
+# Output locations: a missing folder fails before training; a failed run leaves the old file.
+expect 3 "unwritable output" -- "$BIN" train --data "$YACHT" --epochs 3 -o no/such/dir/m.snm
+says "no/such/dir/m.snm" "unwritable output named"
+expect 1 "bad data keeps the old model" -- "$BIN" train --data ragged.csv -o good.snm
+cmp -s good.snm keep.snm || fail "a failed training run changed an existing model file"
+expect 4 "divergence keeps the old model" -- "$BIN" train --data "$YACHT" --optimizer sgd \
+    --lr 1e6 --epochs 50 -o good.snm
+says "diverged in epoch" "divergence names the epoch"
+cmp -s good.snm keep.snm || fail "a diverged run changed an existing model file"
+awk 'NR <= 3 { print $1 "," $2 "," $3 }' "$YACHT/data.txt" > three.csv
+expect 1 "predict with wrong width" -- "$BIN" predict -m good.snm --input three.csv -o p.csv
+says "3 columns" "wrong width named"
+[ -e p.csv ] && fail "failed predict wrote output"
+ls ./*.tmp* >/dev/null 2>&1 && fail "temporary files left behind"
+finish
