@@ -206,6 +206,34 @@ size_t cli_train_table(cli_train_opts *o, cli_opt *t)
     return n;
 }
 
+/* --record-weights: the normalised sample weights of every minibatch, for Figure 1(a). */
+typedef struct {
+    cli_out out;
+    size_t epoch, every;
+    cli_progress *prog;
+} recorder;
+
+static void record_weights(const double *w, size_t n_points, size_t S, void *user)
+{
+    recorder *r = user;
+    /* The epoch being trained is one more than the number of progress reports so far. */
+    if ((r->epoch + 1) % r->every != 0)
+        return;
+    for (size_t n = 0; n < n_points; n++) {
+        fprintf(r->out.f, "%zu", r->epoch + 1);
+        for (size_t s = 0; s < S; s++)
+            fprintf(r->out.f, ",%.6g", w[n * S + s]);
+        fputc('\n', r->out.f);
+    }
+}
+
+static int progress_and_count(const sn_progress *info, void *user)
+{
+    recorder *r = user;
+    r->epoch = info->epoch;
+    return r->prog ? cli_progress_cb(info, r->prog) : 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_train_opts o;
@@ -213,7 +241,8 @@ int cmd_train(int argc, char **argv)
     cli_data_opts dopt = {NULL, 0, NULL, "auto", "auto"};
     const char *out = NULL;
     bool quiet = false;
-    size_t threads = 1;
+    size_t threads = 1, record_every = 1;
+    const char *record_path = NULL;
     cli_opt table[64];
     size_t n = 0;
     cli_opt data_opts[] = {
@@ -231,6 +260,10 @@ int cmd_train(int argc, char **argv)
         {"output", 'o', OPT_STR, &out, 0, 0, "FILE",
          "model file (default: the data's name with .snm)", "output", false},
         {"threads", 0, OPT_SIZE, &threads, 1, 256, "N", "BLAS threads", NULL, false},
+        {"record-weights", 0, OPT_STR, &record_path, 0, 0, "FILE",
+         "write every minibatch's normalised sample weights (CSV: epoch,w1..wS)", NULL, false},
+        {"record-every", 0, OPT_SIZE, &record_every, 1, 1e9, "K",
+         "with --record-weights: only every K-th epoch", NULL, false},
         {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress on stderr", NULL, false},
         {NULL, 0, OPT_FLAG, NULL, 0, 0, NULL, NULL, NULL, false},
     };
@@ -266,10 +299,34 @@ int cmd_train(int argc, char **argv)
 
     cli_progress prog;
     cli_progress_init(&prog, quiet, "train");
-    p.progress = cli_progress_cb;
-    p.progress_user = &prog;
+    recorder rec = {{NULL, NULL, NULL}, 0, record_every, &prog};
+    p.progress = progress_and_count;
+    p.progress_user = &rec;
+    sn_status st = SN_OK;
+    if (record_path) {
+        st = cli_out_open(&rec.out, record_path, &e);
+        if (st == SN_OK) {
+            fprintf(rec.out.f, "# shrinknet sample weights: objective %s, S = %zu, noise ",
+                    sn_objective_name(p.objective), p.n_samples);
+            char spec[128];
+            sn_noise_format(&p.noise, spec, sizeof spec);
+            fprintf(rec.out.f, "%s\n", spec);
+            p.record_weights = record_weights;
+            p.record_user = &rec;
+        }
+    }
     sn_model *m = NULL;
-    sn_status st = sn_train(&p, train, &m, &e);
+    if (st == SN_OK)
+        st = sn_train(&p, train, &m, &e);
+    if (record_path && rec.out.f) {
+        sn_error re = {0};
+        if (st == SN_OK && cli_out_commit(&rec.out, &re) != SN_OK) {
+            st = re.code;
+            e = re;
+        } else if (st != SN_OK) {
+            cli_out_abort(&rec.out);
+        }
+    }
     int exit_code = EXIT_OK;
     if (st != SN_OK) {
         /* A diverged run keeps whatever model file exists; nothing is written. */

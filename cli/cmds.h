@@ -12,6 +12,11 @@ int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_prior(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 
 /* The model and optimisation options of train (and bench), before translation to params. */
 typedef struct {

@@ -15,6 +15,11 @@ static const struct {
     {"train", cmd_train, "train a model on a UCI split or a CSV file"},
     {"predict", cmd_predict, "predictive mean, std and interval for each input row"},
     {"eval", cmd_eval, "RMSE, log-likelihood and more of a model on labelled data"},
+    {"bench", cmd_bench, "the UCI benchmark protocol: tables 2 and 3 of the paper"},
+    {"inspect", cmd_inspect, "the posterior of a variational EM model: scales, pruning"},
+    {"prior", cmd_prior, "the prior a noise implies (Table 1), verified by sampling"},
+    {"plot", cmd_plot, "the paper's figures from our own runs"},
+    {"data", cmd_data, "fetch the UCI benchmark folders"},
     {"demo", cmd_demo, "MC dropout on Friedman #1 over a few splits (no files needed)"},
 };
 
