@@ -14,6 +14,9 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsub
 CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS)
 CFLAGS  += $(OPT) $(WARN) -fPIC
 LDLIBS  := -lgsl $(BLAS_LIBS) -lm
+# The CLI alone also draws figures (PLplot) and downloads data (libcurl).
+CLI_CFLAGS := $(shell pkg-config --cflags plplot libcurl 2>/dev/null)
+CLI_LIBS   := $(shell pkg-config --libs plplot libcurl 2>/dev/null || echo -lplplot -lcurl)
 
 B := build
 LIB_SRC  := $(wildcard src/*.c)
@@ -36,13 +39,13 @@ bench: $(BENCH_BIN) $(B)/shrinknet
 $(B)/obj/%.o: src/%.c $(HDRS) | $(B)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/cli/%.o: cli/%.c $(HDRS) $(wildcard cli/*.h) | $(B)/cli
-	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Icli $(CLI_CFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/libshrinknet.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(B)/libshrinknet.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDLIBS)
 $(B)/shrinknet: $(CLI_OBJ) $(B)/libshrinknet.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(CLI_LIBS) $(LDLIBS)
 $(B)/tests/%: tests/%.c tests/test_util.h $(B)/libshrinknet.a | $(B)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(CHECK_LIBS) $(LDLIBS)
 $(B)/bench/%: bench/%.c $(B)/libshrinknet.a | $(B)/bench
