@@ -25,31 +25,47 @@ sn_status sn_predict_samples(const sn_model *m, const double *x, size_t n, size_
             return sn_fail(err, SN_EDATA, "input row %zu, column %zu: not a finite number",
                            i / m->n_in + 1, i % m->n_in + 1);
     size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
+    bool is_vem = m->params.method == SN_METHOD_VEM;
+    bool is_authors = is_vem && m->params.variant == SN_VARIANT_AUTHORS;
     sn_net_ws ws;
-    sn_status st = sn_net_ws_init(&ws, m, chunk, err);
+    sn_vem_ws vws;
+    memset(&ws, 0, sizeof ws);
+    memset(&vws, 0, sizeof vws);
+    sn_status st = is_vem ? sn_vem_ws_init(&vws, m, chunk, 1, err)
+                          : sn_net_ws_init(&ws, m, chunk, err);
     if (st != SN_OK)
         return st;
     /* A stream of its own, so that prediction never replays the training noise. */
     sn_rng *rng = sn_rng_new(seed, 0x70726564ULL /* "pred" */);
     if (!rng) {
         sn_net_ws_free(&ws);
+        sn_vem_ws_free(&vws);
         return sn_fail(err, SN_ENOMEM, "out of memory");
     }
     size_t d = m->n_in;
-    const double *yhat = ws.a[m->n_layers - 1];
+    double *in0 = is_vem ? vws.in[0] : ws.in[0];
+    const double *yhat = is_vem ? vws.a[m->n_layers - 1] : ws.a[m->n_layers - 1];
     for (size_t t = 0; t < n_draws; t++) {
         for (size_t first = 0; first < n; first += chunk) {
             size_t rows = n - first < chunk ? n - first : chunk;
             for (size_t i = 0; i < rows; i++)
                 for (size_t j = 0; j < d; j++)
-                    ws.in[0][i * d + j] = (x[(first + i) * d + j] - m->x_mean[j]) / m->x_std[j];
-            sn_net_forward(m, m->theta, &ws, rows, rng, false);
+                    in0[i * d + j] = (x[(first + i) * d + j] - m->x_mean[j]) / m->x_std[j];
+            /* MC nets: fresh noise. EM nets: a draw of the weights from q(W) for each row, by
+             * the local reparametrisation (27), which gives each row's exact marginal. */
+            if (is_authors)
+                sn_vem_authors_forward(m, m->theta, m->rho, &vws, rows, rng);
+            else if (is_vem)
+                sn_vem_forward(m, m->theta, m->rho, &vws, rows, 1, SN_EST_LOCAL, rng);
+            else
+                sn_net_forward(m, m->theta, &ws, rows, rng, false);
             for (size_t i = 0; i < rows; i++)
                 out[t * n + first + i] = m->y_mean + m->y_std * yhat[i];
         }
     }
     sn_rng_free(rng);
     sn_net_ws_free(&ws);
+    sn_vem_ws_free(&vws);
     return SN_OK;
 }
 

@@ -101,6 +101,8 @@ void sn_trainer_free(sn_trainer *t)
     free(t->good);
     free(t->coef);
     sn_net_ws_free(&t->ws);
+    sn_vem_ws_free(&t->vws);
+    free(t->scratch);
     sn_optim_free(&t->opt);
     sn_rng_free(t->rng);
     free(t);
@@ -113,9 +115,6 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     sn_status st = sn_train_params_check(p, d, err);
     if (st != SN_OK)
         return st;
-    if (p->method != SN_METHOD_MC)
-        return sn_fail(err, SN_EUNSUPPORTED, "method %s is not available yet",
-                       sn_method_name(p->method));
     sn_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return sn_fail(err, SN_ENOMEM, "out of memory");
@@ -126,8 +125,10 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
         goto fail;
     sn_model *m = t->m;
 
+    t->is_vem = p->method == SN_METHOD_VEM;
+    t->is_authors = t->is_vem && p->variant == SN_VARIANT_AUTHORS;
     /* Without any noise every sample is the same network: one is enough. */
-    bool any_noise = false;
+    bool any_noise = t->is_vem;
     for (size_t l = 0; l < m->n_layers; l++) {
         sn_layer_noise ln = sn_layer_noise_of(m, l);
         any_noise = any_noise || ln.units || ln.weights || ln.block;
@@ -149,14 +150,16 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->perm = sn_calloc(t->n, sizeof *t->perm);
     t->ll = sn_calloc(rows, sizeof *t->ll);
     t->w = sn_calloc(rows, sizeof *t->w);
-    t->n_par = m->n_params + 1;
+    t->n_theta = m->n_params;
+    t->n_par = (t->is_vem ? 2 * m->n_params : m->n_params) + 1;
+    t->scratch = sn_calloc(t->d > p->n_hidden ? t->d : p->n_hidden, sizeof *t->scratch);
     t->par = sn_calloc(t->n_par, sizeof *t->par);
     t->grad = sn_calloc(t->n_par, sizeof *t->grad);
     t->good = sn_calloc(t->n_par, sizeof *t->good);
     t->coef = sn_calloc(m->n_layers, sizeof *t->coef);
     t->rng = sn_rng_new(p->seed, 0);
     if (!t->x || !t->y || !t->perm || !t->ll || !t->w || !t->par || !t->grad || !t->good ||
-        !t->coef || !t->rng) {
+        !t->coef || !t->rng || !t->scratch) {
         st = sn_fail(err, SN_ENOMEM, "out of memory allocating the trainer");
         goto fail;
     }
@@ -166,18 +169,28 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
         t->y[i] = (y[i] - m->y_mean) / m->y_std;
         t->perm[i] = i;
     }
-    if ((st = sn_net_ws_init(&t->ws, m, rows, err)) != SN_OK)
+    st = t->is_vem ? sn_vem_ws_init(&t->vws, m, rows, t->S, err)
+                   : sn_net_ws_init(&t->ws, m, rows, err);
+    if (st != SN_OK)
         goto fail;
     if ((st = sn_optim_init(&t->opt, p, t->n_par, err)) != SN_OK)
         goto fail;
     penalty_coefficients(m, t->n, t->coef);
 
-    init_weights(m, t->par, t->rng);
+    if (t->is_authors)
+        sn_vem_authors_init(m, t->par, t->par + t->n_theta, t->rng);
+    else if (t->is_vem)
+        sn_vem_init(m, t->par, t->par + t->n_theta, t->rng);
+    else
+        init_weights(m, t->par, t->rng);
     /* κ_std = κ_orig s_y² (MATH.md §5). */
     double kappa = p->precision > 0 ? p->precision * m->y_std * m->y_std : DEFAULT_KAPPA_STD;
-    t->par[m->n_params] = log(kappa);
-    /* Record the starting precision actually used, in original units, with the model. */
+    /* Record the starting precision actually used, in original units, with the model (for the
+     * authors' variant: the precision used at test; training uses theirs, 20). */
     m->params.precision = kappa / (m->y_std * m->y_std);
+    if (t->is_authors)
+        kappa = SN_AUTHORS_TRAIN_PRECISION;
+    t->par[t->n_par - 1] = log(kappa);
     memcpy(t->good, t->par, t->n_par * sizeof *t->par);
     t->t0 = now_seconds();
     *out = t;
@@ -195,17 +208,33 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     sn_model *m = t->m;
     const sn_train_params *p = &t->p;
     size_t S = t->S, rows = nb * S, d = t->d;
-    double *in = t->ws.in[0];
+    double *in = t->is_vem ? t->vws.in[0] : t->ws.in[0];
     for (size_t n = 0; n < nb; n++) {
         const double *xr = t->x + t->perm[first + n] * d;
         for (size_t s = 0; s < S; s++)
             memcpy(in + (n * S + s) * d, xr, d * sizeof *xr);
     }
-    sn_net_forward(m, t->par, &t->ws, rows, rng, false);
-    const double *yhat = t->ws.a[m->n_layers - 1];
+    const double *mu = t->par, *rho = t->par + t->n_theta;
+    const double *yhat;
+    sn_status st = SN_OK;
+    if (t->is_authors) {
+        sn_vem_authors_forward(m, mu, rho, &t->vws, rows, rng);
+        yhat = t->vws.a[m->n_layers - 1];
+    } else if (t->is_vem) {
+        /* E-step of the hyper-variables: the closed-form optimum at the current q (29)-(32),
+         * then a gradient step on q at fixed scales (stop-gradient, (33)). */
+        st = sn_vem_update_scales(m, mu, rho, NULL);
+        sn_vem_forward(m, mu, rho, &t->vws, rows, S, p->estimator, rng);
+        yhat = t->vws.a[m->n_layers - 1];
+    } else {
+        sn_net_forward(m, t->par, &t->ws, rows, rng, false);
+        yhat = t->ws.a[m->n_layers - 1];
+    }
+    double *seed = t->is_vem ? t->vws.g : t->ws.g;
 
     /* Gaussian log-likelihood ℓ = ½ log(κ/2π) − ½ κ (y − ŷ)² (MATH.md §0), standardised units. */
-    double log_kappa = t->par[m->n_params];
+    /* The authors' variant trains with its fixed precision whatever par holds. */
+    double log_kappa = t->is_authors ? log(SN_AUTHORS_TRAIN_PRECISION) : t->par[t->n_par - 1];
     double kappa = exp(log_kappa);
     double c = 0.5 * (log_kappa - SN_LOG_2PI);
     for (size_t n = 0; n < nb; n++) {
@@ -216,7 +245,9 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
             *sq += r * r / (double)S;
         }
     }
-    double value = sn_objective_weights(p->objective, t->ll, nb, S, t->w) / (double)nb;
+    /* EM nets average over their weight samples: the expected log-likelihood of (24). */
+    sn_objective obj = t->is_vem ? SN_OBJ_LB : p->objective;
+    double value = sn_objective_weights(obj, t->ll, nb, S, t->w) / (double)nb;
     if (p->record_weights)
         p->record_weights(t->w, nb, S, p->record_user);
 
@@ -227,15 +258,26 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
         for (size_t s = 0; s < S; s++) {
             size_t i = n * S + s;
             double r = yn - yhat[i];
-            t->ws.g[i] = t->w[i] * kappa * r / (double)nb;
+            seed[i] = t->w[i] * kappa * r / (double)nb;
             g_logk += t->w[i] * (0.5 - 0.5 * kappa * r * r);
         }
     }
-    sn_net_backward(m, t->par, &t->ws, rows, t->grad);
-    t->grad[m->n_params] = p->learn_precision ? g_logk / (double)nb : 0.0;
+    double *g_mu = t->grad, *g_rho = t->grad + t->n_theta;
+    if (t->is_authors) {
+        sn_vem_authors_backward(m, mu, rho, &t->vws, rows, g_mu, g_rho);
+        value += sn_vem_authors_prior_term(m, mu, rho, g_mu, g_rho, t->scratch);
+    } else if (t->is_vem) {
+        sn_vem_backward(m, mu, rho, &t->vws, rows, S, p->estimator, g_mu, g_rho);
+        value += sn_vem_prior_term(m, mu, rho, t->n, g_mu, g_rho);
+    } else {
+        sn_net_backward(m, t->par, &t->ws, rows, t->grad);
+    }
+    t->grad[t->n_par - 1] = p->learn_precision && !t->is_authors ? g_logk / (double)nb : 0.0;
+    if (st != SN_OK)
+        return NAN;
 
-    /* − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W. */
-    for (size_t l = 0; l < m->n_layers; l++) {
+    /* − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W (MC nets). */
+    for (size_t l = 0; l < m->n_layers && !t->is_vem; l++) {
         const sn_layer *L = &m->layers[l];
         if (t->coef[l] == 0.0)
             continue;
@@ -316,8 +358,29 @@ sn_status sn_trainer_model(const sn_trainer *t, sn_model **out, sn_error *err)
     sn_status st = sn_model_copy(t->m, out, err);
     if (st != SN_OK)
         return st;
-    memcpy((*out)->theta, t->good, t->m->n_params * sizeof(double));
-    (*out)->log_precision = t->good[t->m->n_params];
+    sn_model *m = *out;
+    memcpy(m->theta, t->good, t->n_theta * sizeof(double));
+    m->log_precision = t->good[t->n_par - 1];
+    if (t->is_vem) {
+        const double *mu = t->good, *rho = t->good + t->n_theta;
+        memcpy(m->rho, rho, t->n_theta * sizeof(double));
+        if (t->is_authors) {
+            /* Its scales at the final posterior; the gradient buffer is scratch here. Test
+             * precision: the user's, else the training one. */
+            sn_vem_authors_prior_term(m, mu, rho, t->grad, t->grad + t->n_theta, t->scratch);
+            if (!(t->p.precision > 0) || t->p.learn_precision)
+                m->log_precision = log(SN_AUTHORS_TRAIN_PRECISION);
+            else
+                m->log_precision = log(t->p.precision * m->y_std * m->y_std);
+        } else {
+            st = sn_vem_update_scales(m, mu, rho, err);
+            if (st != SN_OK) {
+                sn_model_free(m);
+                *out = NULL;
+                return st;
+            }
+        }
+    }
     return SN_OK;
 }
 

@@ -16,12 +16,16 @@ struct sn_trainer {
     double *y;          /* [n] standardised targets */
     size_t *perm;       /* [n] the epoch's order */
     double *ll, *w;     /* [B][S] log-likelihoods and their weights */
-    size_t n_par;       /* length of par: model parameters then log kappa */
+    size_t n_par;       /* length of par: theta (MC) or mu then rho (EM), then log kappa */
     double *par;        /* [n_par] */
     double *grad;       /* [n_par] */
     double *good;       /* [n_par] parameters at the end of the last finite epoch */
     double *coef;       /* [n_layers] weight-penalty coefficients (18), (23) */
-    sn_net_ws ws;
+    sn_net_ws ws;       /* MC nets */
+    sn_vem_ws vws;      /* EM nets */
+    bool is_vem, is_authors;
+    size_t n_theta;     /* model parameters (theta, or mu); EM nets then rho at par + n_theta */
+    double *scratch;    /* [max n_in] for the authors' prior term */
     sn_optim opt;
     sn_rng *rng;
     size_t epoch;
