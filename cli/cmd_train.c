@@ -183,7 +183,8 @@ size_t cli_train_table(cli_train_opts *o, cli_opt *t)
          "prior std of the L2 term (inf: none)", NULL, false},
         {"gal-lengthscale", 0, OPT_DOUBLE, &o->gal_lengthscale, 1e-300, 1e300, "L",
          "Gal's weight decay, sigma0^2 = 2/(L^2 keep)", NULL, false},
-        {"prior", 0, OPT_STR, &o->prior, 0, 0, "P", "none, ard, add or ard-add",
+        {"prior", 0, OPT_STR, &o->prior, 0, 0, "P", "none (N(0,1)), ard (a variance per row of every W), add (one per residual block) or "
+         "ard-add (row x block); with add and ard-add the first and last W keep ARD",
          "variational EM (method vem)", false},
         {"hyperprior", 0, OPT_STR, &o->hyperprior, 0, 0, "H",
          "invgamma:A,B, halfcauchy:ETA or loguniform", NULL, false},

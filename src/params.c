@@ -96,6 +96,12 @@ sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_e
                            "a log-uniform hyper-prior on both factors of ARD-ADD has no maximum "
                            "(the ELBO grows without bound along a ridge, MATH.md §4); use "
                            "invgamma:A,B with B > 0 or halfcauchy:ETA");
+        if (p->hyper.family == SN_HYPER_INVGAMMA && p->hyper.b == 0 &&
+            p->prior == SN_PRIOR_ARD_ADD)
+            return sn_fail(err, SN_EUNSUPPORTED,
+                           "an inverse-gamma hyper-prior with b = 0 on both factors of ARD-ADD "
+                           "has no maximum (the ELBO grows along the ridge a·e^c, t·e^-c, MATH.md "
+                           "§4); use b > 0 or halfcauchy:ETA");
         if (p->hyper.family == SN_HYPER_INVGAMMA && !(p->hyper.a >= 0 && p->hyper.b >= 0))
             return sn_fail(err, SN_EINVAL, "inverse-gamma hyper-prior needs a, b >= 0");
         if (p->hyper.family == SN_HYPER_HALFCAUCHY && !(p->hyper.a > 0))
