@@ -58,6 +58,22 @@ int cmd_eval(int argc, char **argv)
     int code = EXIT_OK;
     if (st != SN_OK) {
         code = cli_fail("eval", &e);
+    } else if (sn_model_n_classes(m) && json) {
+        printf("{");
+        json_number(stdout, "accuracy", mt.accuracy, false);
+        json_number(stdout, "ll", mt.ll, false);
+        json_number(stdout, "brier", mt.brier, false);
+        json_number(stdout, "ece", mt.ece, false);
+        printf("\"classes\": %zu, \"samples\": %zu, \"n\": %zu}\n", sn_model_n_classes(m),
+               draws, mt.n);
+    } else if (sn_model_n_classes(m)) {
+        printf("data          %s\n", sn_data_source(d));
+        printf("rows          %zu\n", mt.n);
+        printf("accuracy      %.6g\n", mt.accuracy);
+        printf("ll            %.6g   mean log predictive probability over %zu draws\n", mt.ll,
+               draws);
+        printf("brier         %.6g   Brier score, summed over classes\n", mt.brier);
+        printf("ece           %.6g   expected calibration error, 15 bins\n", mt.ece);
     } else if (json) {
         printf("{");
         json_number(stdout, "rmse", mt.rmse, false);

@@ -66,17 +66,36 @@ int cmd_predict(int argc, char **argv)
                      sn_data_n_cols(d), sn_model_n_inputs(m),
                      target ? "" : " (use --target to drop a target column)");
     size_t n = st == SN_OK ? sn_data_n_rows(d) : 0;
-    if (st == SN_OK && !(buf = calloc(4 * n + 1, sizeof *buf)))
+    size_t K = sn_model_n_classes(m), width = K ? K : 4;
+    if (st == SN_OK && !(buf = calloc(width * n + 1, sizeof *buf)))
         st = cli_err(&e, SN_ENOMEM, "out of memory");
-    if (st == SN_OK)
+    if (st == SN_OK && K)
+        st = sn_predict_proba(m, sn_data_x(d), n, draws, seed, buf, &e);
+    else if (st == SN_OK)
         st = sn_predict(m, sn_data_x(d), n, draws, seed, level, buf, buf + n, buf + 2 * n,
                         buf + 3 * n, &e);
     cli_out o;
     if (st == SN_OK && (st = cli_out_open(&o, out, &e)) == SN_OK) {
-        fprintf(o.f, "mean,std,lower,upper\n");
-        for (size_t i = 0; i < n; i++)
-            fprintf(o.f, "%.17g,%.17g,%.17g,%.17g\n", buf[i], buf[n + i], buf[2 * n + i],
-                    buf[3 * n + i]);
+        if (K) {
+            /* Classifiers: p0..p{K-1} (averaged over the draws), then the most probable class. */
+            for (size_t k = 0; k < K; k++)
+                fprintf(o.f, "p%zu,", k);
+            fprintf(o.f, "label\n");
+            for (size_t i = 0; i < n; i++) {
+                size_t best = 0;
+                for (size_t k = 0; k < K; k++) {
+                    fprintf(o.f, "%.17g,", buf[i * K + k]);
+                    if (buf[i * K + k] > buf[i * K + best])
+                        best = k;
+                }
+                fprintf(o.f, "%zu\n", best);
+            }
+        } else {
+            fprintf(o.f, "mean,std,lower,upper\n");
+            for (size_t i = 0; i < n; i++)
+                fprintf(o.f, "%.17g,%.17g,%.17g,%.17g\n", buf[i], buf[n + i], buf[2 * n + i],
+                        buf[3 * n + i]);
+        }
         st = cli_out_commit(&o, &e);
     }
     if (st != SN_OK)

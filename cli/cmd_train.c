@@ -59,7 +59,7 @@ int cli_train_params_from(const char *cmd, cli_train_opts *o, cli_opt *table, sn
         p->n_layers = o->layers;
     if (sn_activation_parse(o->activation, &p->activation) != SN_OK)
         USAGE("--activation: expected relu or tanh, found \"%s\"", o->activation);
-    if (sn_likelihood_parse(o->likelihood, &p->likelihood) != SN_OK)
+    if (o->likelihood && sn_likelihood_parse(o->likelihood, &p->likelihood) != SN_OK)
         USAGE("--likelihood: expected gaussian, bernoulli or categorical, found \"%s\"",
               o->likelihood);
     if (sn_method_parse(o->method, &p->method) != SN_OK)
@@ -127,7 +127,7 @@ void cli_train_opts_default(cli_train_opts *o)
     o->hidden = p.n_hidden;
     o->layers = p.n_layers;
     o->activation = "relu";
-    o->likelihood = "gaussian";
+    o->likelihood = NULL; /* gaussian, or inferred from a CSV's integer label column */
     o->method = "mc";
     o->noise = "bernoulli:0.995";
     o->placement = "units";
@@ -158,7 +158,9 @@ size_t cli_train_table(cli_train_opts *o, cli_opt *t)
         {"layers", 0, OPT_SIZE, &o->layers, 1, 1000, "N",
          "hidden layers (a resnet needs 2 or more)", NULL, false},
         {"activation", 0, OPT_STR, &o->activation, 0, 0, "F", "relu or tanh", NULL, false},
-        {"likelihood", 0, OPT_STR, &o->likelihood, 0, 0, "L", "gaussian", NULL, false},
+        {"likelihood", 0, OPT_STR, &o->likelihood, 0, 0, "L",
+         "gaussian, bernoulli or categorical (default: gaussian; categorical or bernoulli when "
+         "a CSV target holds only the integers 0..K-1, K <= 20, said on stderr)", NULL, false},
         {"method", 0, OPT_STR, &o->method, 0, 0, "M",
          "mc (Monte Carlo noise) or vem (variational EM)", NULL, false},
         {"noise", 0, OPT_STR, &o->noise, 0, 0, "SPEC",
@@ -235,6 +237,35 @@ static int progress_and_count(const sn_progress *info, void *user)
     return r->prog ? cli_progress_cb(info, r->prog) : 0;
 }
 
+/* A CSV target holding only the integers 0..K-1 (every one present, 2 <= K <= 20) is a class
+ * label: categorical (bernoulli for K = 2). Said on stderr, since a regression target can look
+ * like this too; --likelihood gaussian overrides. */
+static void infer_likelihood(const sn_data *d, sn_train_params *p, bool quiet)
+{
+    const double *y = sn_data_y(d);
+    size_t n = sn_data_n_rows(d);
+    bool seen[20] = {false};
+    size_t K = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(y[i] >= 0 && y[i] < 20 && y[i] == (double)(size_t)y[i]))
+            return;
+        size_t c = (size_t)y[i];
+        seen[c] = true;
+        K = c + 1 > K ? c + 1 : K;
+    }
+    for (size_t k = 0; k < K; k++)
+        if (!seen[k])
+            return;
+    if (K < 2)
+        return;
+    p->likelihood = K == 2 ? SN_LIK_BERNOULLI : SN_LIK_CATEGORICAL;
+    p->n_classes = K == 2 ? 0 : K;
+    if (!quiet)
+        fprintf(stderr, "shrinknet train: the target holds only the integers 0..%zu: training a "
+                        "%s classifier (--likelihood gaussian for regression)\n",
+                K - 1, sn_likelihood_name(p->likelihood));
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_train_opts o;
@@ -283,6 +314,8 @@ int cmd_train(int argc, char **argv)
     sn_data *train = NULL, *test = NULL;
     if (cli_load_data(&dopt, &train, &test, &e) != SN_OK)
         return cli_fail("train", &e);
+    if (!o.likelihood && !cli_is_dir(dopt.path))
+        infer_likelihood(train, &p, quiet);
     char *default_out = NULL;
     if (!out) {
         default_out = cli_default_model_name(dopt.path, dopt.split, cli_is_dir(dopt.path));

@@ -344,6 +344,14 @@ sn_status sn_predict(const sn_model *m, const double *x, size_t n, size_t n_draw
                      double level, double *mean, double *std, double *lower, double *upper,
                      sn_error *err);
 
+/* Classifiers: the number of classes K (2 for a Bernoulli likelihood); 0 for regression. */
+size_t sn_model_n_classes(const sn_model *m);
+
+/* Class probabilities averaged over T Monte Carlo draws: proba [n][K], K = sn_model_n_classes.
+ * SN_EINVAL for a regression model. */
+sn_status sn_predict_proba(const sn_model *m, const double *x, size_t n, size_t n_draws,
+                           uint64_t seed, double *proba, sn_error *err);
+
 typedef struct {
     size_t n;
     double rmse;        /* RMSE of the predictive mean (36) */
@@ -355,7 +363,8 @@ typedef struct {
     double accuracy, brier, ece;
 } sn_metrics;
 
-/* Score d with T draws; all figures in the original units of y. */
+/* Score d with T draws; regression figures in the original units of y; classifiers fill
+ * accuracy, ll (mean log predictive probability), brier and ece, the others NAN. */
 sn_status sn_evaluate(const sn_model *m, const sn_data *d, size_t n_draws, uint64_t seed,
                       sn_metrics *out, sn_error *err);
 
@@ -363,6 +372,12 @@ sn_status sn_evaluate(const sn_model *m, const sn_data *d, size_t n_draws, uint6
  * kappa (original units): (35)-(38). Pure computation. */
 sn_status sn_metrics_regression(const double *yhat, const double *y, size_t n_draws, size_t n,
                                 double kappa, sn_metrics *out, sn_error *err);
+
+/* Classification metrics from averaged probabilities proba [n][K] and labels [n] (integers
+ * 0..K-1): accuracy, mean log predictive probability (ll), Brier score (mean over points of
+ * Σ_k (p_k − 1[k = y])²) and expected calibration error over 15 equal-width confidence bins. */
+sn_status sn_metrics_classification(const double *proba, const double *labels, size_t n,
+                                    size_t K, sn_metrics *out, sn_error *err);
 
 /* Model files (docs/FORMATS.md): written to a temporary file in the same directory, then
  * renamed, so an existing file is only ever replaced by a complete new one. */

@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -101,6 +102,66 @@ sn_status sn_metrics_regression(const double *yhat, const double *y, size_t n_dr
     res.accuracy = NAN;
     res.brier = NAN;
     res.ece = NAN;
+    *out = res;
+    return SN_OK;
+}
+
+/* Bins of the expected calibration error (Guo et al. 2017; the issue asks for 15). */
+#define ECE_BINS 15
+
+/* Classification metrics from averaged class probabilities proba [n][K] and labels [n]:
+ *   accuracy  = mean 1[argmax_k p_nk = y_n]
+ *   ll        = mean log p_{n,y_n}   (the log of the T-averaged probability, as (37) is for
+ *               regression: the log of the mean predictive density)
+ *   brier     = mean Σ_k (p_nk − 1[k = y_n])²
+ *   ece       = Σ_b (|B_b|/n) |acc(B_b) − conf(B_b)|, confidence = max_k p_nk in 15 equal
+ *               bins of [0, 1]. */
+sn_status sn_metrics_classification(const double *proba, const double *labels, size_t n,
+                                    size_t K, sn_metrics *out, sn_error *err)
+{
+    if (n == 0 || K < 2)
+        return sn_fail(err, SN_EINVAL, "classification metrics need rows and at least 2 classes");
+    double acc = 0.0, ll = 0.0, brier = 0.0;
+    double bin_n[ECE_BINS] = {0}, bin_acc[ECE_BINS] = {0}, bin_conf[ECE_BINS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        double y = labels[i];
+        if (!(y >= 0 && y < (double)K && y == floor(y)))
+            return sn_fail(err, SN_EDATA, "row %zu: label %g is not an integer class in 0..%zu",
+                           i + 1, y, K - 1);
+        size_t c = (size_t)y, best = 0;
+        const double *p = proba + i * K;
+        for (size_t k = 0; k < K; k++) {
+            if (!isfinite(p[k]))
+                return sn_fail(err, SN_ENUMERIC, "row %zu: class probability %zu is %g", i + 1, k,
+                               p[k]);
+            if (p[k] > p[best])
+                best = k;
+            double e = p[k] - (k == c ? 1.0 : 0.0);
+            brier += e * e;
+        }
+        bool hit = best == c;
+        acc += hit;
+        /* A probability that underflowed to 0 gives −inf; keep the log finite and honest by
+         * flooring at the smallest positive double. */
+        ll += log(fmax(p[c], DBL_MIN));
+        size_t b = (size_t)(p[best] * ECE_BINS);
+        if (b >= ECE_BINS)
+            b = ECE_BINS - 1;
+        bin_n[b] += 1.0;
+        bin_acc[b] += hit;
+        bin_conf[b] += p[best];
+    }
+    double ece = 0.0;
+    for (size_t b = 0; b < ECE_BINS; b++)
+        if (bin_n[b] > 0)
+            ece += fabs(bin_acc[b] - bin_conf[b]) / (double)n;
+    sn_metrics res;
+    res.n = n;
+    res.rmse = res.ll_gauss = res.mae = res.ref_abs_err = NAN;
+    res.accuracy = acc / (double)n;
+    res.ll = ll / (double)n;
+    res.brier = brier / (double)n;
+    res.ece = ece;
     *out = res;
     return SN_OK;
 }

@@ -40,9 +40,8 @@ sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_e
         return sn_fail(err, SN_EINVAL,
                        "a resnet needs at least 2 hidden layers (one residual block), got %zu",
                        p->n_layers);
-    if (p->likelihood != SN_LIK_GAUSSIAN)
-        return sn_fail(err, SN_EUNSUPPORTED, "likelihood %s is not available yet",
-                       sn_likelihood_name(p->likelihood));
+    if (p->likelihood == SN_LIK_CATEGORICAL && p->n_classes == 1)
+        return sn_fail(err, SN_EINVAL, "a categorical likelihood needs at least 2 classes");
     if (p->n_samples < 1 || p->n_samples > 100000)
         return sn_fail(err, SN_EINVAL, "samples must be in [1, 100000], got %zu", p->n_samples);
     if (p->batch_size < 1)

@@ -15,8 +15,15 @@
 /* Rows per forward pass when predicting: bounds the workspace (about 1 MB per layer of 50). */
 #define PREDICT_CHUNK 2048
 
-sn_status sn_predict_samples(const sn_model *m, const double *x, size_t n, size_t n_draws,
-                             uint64_t seed, double *out, sn_error *err)
+/* Receives the network outputs out [rows][n_out] (standardised units) of draw t for the input
+ * rows first .. first+rows. */
+typedef void (*draw_sink)(void *ctx, size_t t, size_t first, size_t rows, const double *out);
+
+/* T Monte Carlo draws of the network on x [n][n_in] in chunks of rows. MC nets draw fresh
+ * noise; EM nets draw the weights from q(W) for each row by the local reparametrisation (27),
+ * which gives each row's exact marginal; the authors' variant uses its own layer. */
+static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t n_draws,
+                           uint64_t seed, draw_sink sink, void *ctx, sn_error *err)
 {
     if (n == 0 || n_draws == 0)
         return sn_fail(err, SN_EINVAL, "prediction needs at least one row and one draw");
@@ -44,29 +51,98 @@ sn_status sn_predict_samples(const sn_model *m, const double *x, size_t n, size_
     }
     size_t d = m->n_in;
     double *in0 = is_vem ? vws.in[0] : ws.in[0];
-    const double *yhat = is_vem ? vws.a[m->n_layers - 1] : ws.a[m->n_layers - 1];
+    const double *out = is_vem ? vws.a[m->n_layers - 1] : ws.a[m->n_layers - 1];
     for (size_t t = 0; t < n_draws; t++) {
         for (size_t first = 0; first < n; first += chunk) {
             size_t rows = n - first < chunk ? n - first : chunk;
             for (size_t i = 0; i < rows; i++)
                 for (size_t j = 0; j < d; j++)
                     in0[i * d + j] = (x[(first + i) * d + j] - m->x_mean[j]) / m->x_std[j];
-            /* MC nets: fresh noise. EM nets: a draw of the weights from q(W) for each row, by
-             * the local reparametrisation (27), which gives each row's exact marginal. */
             if (is_authors)
                 sn_vem_authors_forward(m, m->theta, m->rho, &vws, rows, rng);
             else if (is_vem)
                 sn_vem_forward(m, m->theta, m->rho, &vws, rows, 1, SN_EST_LOCAL, rng);
             else
                 sn_net_forward(m, m->theta, &ws, rows, rng, false);
-            for (size_t i = 0; i < rows; i++)
-                out[t * n + first + i] = m->y_mean + m->y_std * yhat[i];
+            sink(ctx, t, first, rows, out);
         }
     }
     sn_rng_free(rng);
     sn_net_ws_free(&ws);
     sn_vem_ws_free(&vws);
     return SN_OK;
+}
+
+typedef struct {
+    const sn_model *m;
+    size_t n;
+    double *out; /* [T][n] */
+} regression_sink;
+
+static void to_original_units(void *ctx, size_t t, size_t first, size_t rows, const double *out)
+{
+    regression_sink *r = ctx;
+    for (size_t i = 0; i < rows; i++)
+        r->out[t * r->n + first + i] = r->m->y_mean + r->m->y_std * out[i];
+}
+
+sn_status sn_predict_samples(const sn_model *m, const double *x, size_t n, size_t n_draws,
+                             uint64_t seed, double *out, sn_error *err)
+{
+    if (m->params.likelihood != SN_LIK_GAUSSIAN)
+        return sn_fail(err, SN_EINVAL, "a %s classifier predicts class probabilities "
+                                       "(sn_predict_proba), not real values",
+                       sn_likelihood_name(m->params.likelihood));
+    regression_sink r = {m, n, out};
+    return run_draws(m, x, n, n_draws, seed, to_original_units, &r, err);
+}
+
+size_t sn_model_n_classes(const sn_model *m)
+{
+    switch (m->params.likelihood) {
+    case SN_LIK_BERNOULLI: return 2;
+    case SN_LIK_CATEGORICAL: return m->n_out;
+    case SN_LIK_GAUSSIAN: break;
+    }
+    return 0;
+}
+
+typedef struct {
+    sn_likelihood lik;
+    size_t K, n_draws;
+    double *proba; /* [n][K] */
+} proba_sink;
+
+/* Accumulate (1/T) × class probabilities: sigmoid for Bernoulli, softmax for categorical. */
+static void add_probabilities(void *ctx, size_t t, size_t first, size_t rows, const double *out)
+{
+    proba_sink *p = ctx;
+    (void)t;
+    double w = 1.0 / (double)p->n_draws;
+    for (size_t i = 0; i < rows; i++) {
+        double *pr = p->proba + (first + i) * p->K;
+        if (p->lik == SN_LIK_BERNOULLI) {
+            double q = sn_sigmoid(out[i]);
+            pr[0] += w * (1.0 - q);
+            pr[1] += w * q;
+            continue;
+        }
+        const double *a = out + i * p->K;
+        double lse = sn_logsumexp(a, p->K);
+        for (size_t k = 0; k < p->K; k++)
+            pr[k] += w * exp(a[k] - lse);
+    }
+}
+
+sn_status sn_predict_proba(const sn_model *m, const double *x, size_t n, size_t n_draws,
+                           uint64_t seed, double *proba, sn_error *err)
+{
+    size_t K = sn_model_n_classes(m);
+    if (K == 0)
+        return sn_fail(err, SN_EINVAL, "a regression model has no class probabilities");
+    memset(proba, 0, n * K * sizeof *proba);
+    proba_sink p = {m->params.likelihood, K, n_draws, proba};
+    return run_draws(m, x, n, n_draws, seed, add_probabilities, &p, err);
 }
 
 /* CDF of the predictive mixture (1/T) Σ_t N(ŷ_t, 1/κ) at v. */
@@ -150,16 +226,23 @@ sn_status sn_evaluate(const sn_model *m, const sn_data *d, size_t n_draws, uint6
     if (sn_data_n_cols(d) != m->n_in)
         return sn_fail(err, SN_EDATA, "%s: %zu feature columns, but the model was trained on %zu",
                        sn_data_source(d), sn_data_n_cols(d), m->n_in);
-    size_t total;
-    if (n == 0 || !sn_mul_size(n, n_draws, &total))
+    size_t K = sn_model_n_classes(m), width = K ? K : n_draws, total;
+    if (n == 0 || n_draws == 0 || !sn_mul_size(n, width, &total))
         return sn_fail(err, SN_EINVAL, "evaluation needs rows and draws");
-    double *yhat = sn_calloc(total, sizeof *yhat);
-    if (!yhat)
-        return sn_fail(err, SN_ENOMEM, "out of memory for %zu x %zu draws", n_draws, n);
-    sn_status st = sn_predict_samples(m, sn_data_x(d), n, n_draws, seed, yhat, err);
-    if (st == SN_OK)
-        st = sn_metrics_regression(yhat, sn_data_y(d), n_draws, n, sn_model_precision(m), out,
-                                   err);
-    free(yhat);
+    double *buf = sn_calloc(total, sizeof *buf);
+    if (!buf)
+        return sn_fail(err, SN_ENOMEM, "out of memory for %zu x %zu values", n, width);
+    sn_status st;
+    if (K) {
+        st = sn_predict_proba(m, sn_data_x(d), n, n_draws, seed, buf, err);
+        if (st == SN_OK)
+            st = sn_metrics_classification(buf, sn_data_y(d), n, K, out, err);
+    } else {
+        st = sn_predict_samples(m, sn_data_x(d), n, n_draws, seed, buf, err);
+        if (st == SN_OK)
+            st = sn_metrics_regression(buf, sn_data_y(d), n_draws, n, sn_model_precision(m), out,
+                                       err);
+    }
+    free(buf);
     return st;
 }

@@ -86,6 +86,36 @@ static void penalty_coefficients(const sn_model *m, size_t n, double *coef)
     }
 }
 
+/* Class labels must be the integers 0..K-1 (Bernoulli: 0 or 1); K is n_classes when given,
+ * else the largest label plus one. */
+static sn_status check_labels(const sn_data *d, const sn_train_params *p, size_t *k_out,
+                              sn_error *err)
+{
+    const double *y = sn_data_y(d);
+    size_t n = sn_data_n_rows(d);
+    double top = 0.0;
+    for (size_t i = 0; i < n; i++)
+        top = fmax(top, y[i]);
+    /* A label this large is not a class index (and would not fit the output layer). */
+    if (top > 1e6)
+        return sn_fail(err, SN_EDATA, "%s: label %g is not a class index 0..K-1",
+                       sn_data_source(d), top);
+    size_t K = p->likelihood == SN_LIK_BERNOULLI ? 2
+               : p->n_classes ? p->n_classes
+                              : (size_t)top + 1;
+    for (size_t i = 0; i < n; i++)
+        if (!(y[i] >= 0 && y[i] < (double)K && y[i] == floor(y[i])))
+            return sn_fail(err, SN_EDATA,
+                           "%s: row %zu: label %g is not an integer class in 0..%zu (likelihood "
+                           "%s)",
+                           sn_data_source(d), i + 1, y[i], K - 1, sn_likelihood_name(p->likelihood));
+    if (K < 2)
+        return sn_fail(err, SN_EDATA, "%s: a classifier needs at least 2 classes, found %zu",
+                       sn_data_source(d), K);
+    *k_out = K;
+    return SN_OK;
+}
+
 void sn_trainer_free(sn_trainer *t)
 {
     if (!t)
@@ -95,6 +125,7 @@ void sn_trainer_free(sn_trainer *t)
     free(t->y);
     free(t->perm);
     free(t->ll);
+    free(t->dlk);
     free(t->w);
     free(t->par);
     free(t->grad);
@@ -121,8 +152,17 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->p = *p;
     t->n = sn_data_n_rows(d);
     t->d = sn_data_n_cols(d);
-    if ((st = sn_model_alloc(p, t->d, 1, &t->m, err)) != SN_OK)
+    size_t n_out = 1;
+    if (p->likelihood != SN_LIK_GAUSSIAN) {
+        size_t k_max = 0;
+        if ((st = check_labels(d, p, &k_max, err)) != SN_OK)
+            goto fail;
+        n_out = p->likelihood == SN_LIK_CATEGORICAL ? k_max : 1;
+    }
+    if ((st = sn_model_alloc(p, t->d, n_out, &t->m, err)) != SN_OK)
         goto fail;
+    if (p->likelihood == SN_LIK_CATEGORICAL)
+        t->m->params.n_classes = n_out;
     sn_model *m = t->m;
 
     t->is_vem = p->method == SN_METHOD_VEM;
@@ -144,11 +184,13 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     /* Standardise with training statistics only (MATH.md §5). */
     const double *x = sn_data_x(d), *y = sn_data_y(d);
     column_stats(x, t->n, t->d, t->d, m->x_mean, m->x_std);
-    column_stats(y, t->n, 1, 1, &m->y_mean, &m->y_std);
+    if (p->likelihood == SN_LIK_GAUSSIAN)
+        column_stats(y, t->n, 1, 1, &m->y_mean, &m->y_std);
     t->x = sn_calloc(t->n, t->d * sizeof *t->x);
     t->y = sn_calloc(t->n, sizeof *t->y);
     t->perm = sn_calloc(t->n, sizeof *t->perm);
     t->ll = sn_calloc(rows, sizeof *t->ll);
+    t->dlk = sn_calloc(rows, sizeof *t->dlk);
     t->w = sn_calloc(rows, sizeof *t->w);
     t->n_theta = m->n_params;
     t->n_par = (t->is_vem ? 2 * m->n_params : m->n_params) + 1;
@@ -158,7 +200,7 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->good = sn_calloc(t->n_par, sizeof *t->good);
     t->coef = sn_calloc(m->n_layers, sizeof *t->coef);
     t->rng = sn_rng_new(p->seed, 0);
-    if (!t->x || !t->y || !t->perm || !t->ll || !t->w || !t->par || !t->grad || !t->good ||
+    if (!t->x || !t->y || !t->perm || !t->ll || !t->dlk || !t->w || !t->par || !t->grad || !t->good ||
         !t->coef || !t->rng || !t->scratch) {
         st = sn_fail(err, SN_ENOMEM, "out of memory allocating the trainer");
         goto fail;
@@ -200,6 +242,37 @@ fail:
     return st;
 }
 
+/* One sample's log-likelihood ℓ for target y and network output a [K], with ∂ℓ/∂a into da [K]
+ * and ∂ℓ/∂log κ into *dlk (Gaussian only):
+ *   Gaussian (MATH.md §0, standardised units): ℓ = ½ log(κ/2π) − ½ κ (y − a)², ∂ℓ/∂a = κ (y − a),
+ *       ∂ℓ/∂log κ = ½ − ½ κ (y − a)²;
+ *   Bernoulli (logistic link, paper Eq. 1): ℓ = y a − softplus(a), ∂ℓ/∂a = y − sigmoid(a);
+ *   categorical (softmax): ℓ = a_y − LSE(a), ∂ℓ/∂a_k = 1[k = y] − softmax(a)_k. */
+static double log_lik(sn_likelihood lik, double y, const double *a, size_t K, double log_kappa,
+                      double *da, double *dlk)
+{
+    *dlk = 0.0;
+    switch (lik) {
+    case SN_LIK_BERNOULLI:
+        da[0] = y - sn_sigmoid(a[0]);
+        return y * a[0] - sn_softplus(a[0]);
+    case SN_LIK_CATEGORICAL: {
+        double lse = sn_logsumexp(a, K);
+        size_t c = (size_t)y;
+        for (size_t k = 0; k < K; k++)
+            da[k] = (k == c ? 1.0 : 0.0) - exp(a[k] - lse);
+        return a[c] - lse;
+    }
+    case SN_LIK_GAUSSIAN:
+    default: {
+        double kappa = exp(log_kappa), r = y - a[0];
+        da[0] = kappa * r;
+        *dlk = 0.5 - 0.5 * kappa * r * r;
+        return 0.5 * (log_kappa - SN_LOG_2PI) - 0.5 * kappa * r * r;
+    }
+    }
+}
+
 /* The minibatch objective L̂ of (18) for the points perm[first .. first+nb) and its gradient
  * in t->grad: forward S·nb rows with noise from rng, the weights of the objective, backward,
  * penalty. Adds the squared training residuals (averaged over samples) to *sq. */
@@ -232,17 +305,17 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     }
     double *seed = t->is_vem ? t->vws.g : t->ws.g;
 
-    /* Gaussian log-likelihood ℓ = ½ log(κ/2π) − ½ κ (y − ŷ)² (MATH.md §0), standardised units. */
     /* The authors' variant trains with its fixed precision whatever par holds. */
     double log_kappa = t->is_authors ? log(SN_AUTHORS_TRAIN_PRECISION) : t->par[t->n_par - 1];
-    double kappa = exp(log_kappa);
-    double c = 0.5 * (log_kappa - SN_LOG_2PI);
+    size_t K = m->n_out;
     for (size_t n = 0; n < nb; n++) {
         double yn = t->y[t->perm[first + n]];
         for (size_t s = 0; s < S; s++) {
-            double r = yn - yhat[n * S + s];
-            t->ll[n * S + s] = c - 0.5 * kappa * r * r;
-            *sq += r * r / (double)S;
+            size_t i = n * S + s;
+            t->ll[i] = log_lik(p->likelihood, yn, yhat + i * K, K, log_kappa, seed + i * K,
+                               &t->dlk[i]);
+            if (p->likelihood == SN_LIK_GAUSSIAN)
+                *sq += (yn - yhat[i]) * (yn - yhat[i]) / (double)S;
         }
     }
     /* EM nets average over their weight samples: the expected log-likelihood of (24). */
@@ -251,16 +324,13 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     if (p->record_weights)
         p->record_weights(t->w, nb, S, p->record_user);
 
-    /* Backward seed ∂L̂/∂ŷ = ω κ (y − ŷ) / B (18)-(22); the log κ gradient Σ ω (½ − ½κr²)/B. */
+    /* Backward seed ∂L̂/∂a = ω ∂ℓ/∂a / B (18)-(22); the log κ gradient Σ ω ∂ℓ/∂log κ / B. */
     double g_logk = 0.0;
-    for (size_t n = 0; n < nb; n++) {
-        double yn = t->y[t->perm[first + n]];
-        for (size_t s = 0; s < S; s++) {
-            size_t i = n * S + s;
-            double r = yn - yhat[i];
-            seed[i] = t->w[i] * kappa * r / (double)nb;
-            g_logk += t->w[i] * (0.5 - 0.5 * kappa * r * r);
-        }
+    for (size_t i = 0; i < rows; i++) {
+        double c = t->w[i] / (double)nb;
+        for (size_t k = 0; k < K; k++)
+            seed[i * K + k] *= c;
+        g_logk += t->w[i] * t->dlk[i];
     }
     double *g_mu = t->grad, *g_rho = t->grad + t->n_theta;
     if (t->is_authors) {
@@ -272,7 +342,8 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     } else {
         sn_net_backward(m, t->par, &t->ws, rows, t->grad);
     }
-    t->grad[t->n_par - 1] = p->learn_precision && !t->is_authors ? g_logk / (double)nb : 0.0;
+    bool learn = p->learn_precision && !t->is_authors && p->likelihood == SN_LIK_GAUSSIAN;
+    t->grad[t->n_par - 1] = learn ? g_logk / (double)nb : 0.0;
     if (st != SN_OK)
         return NAN;
 

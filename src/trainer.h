@@ -16,6 +16,7 @@ struct sn_trainer {
     double *y;          /* [n] standardised targets */
     size_t *perm;       /* [n] the epoch's order */
     double *ll, *w;     /* [B][S] log-likelihoods and their weights */
+    double *dlk;        /* [B][S] ∂ℓ/∂log κ of each sample (Gaussian) */
     size_t n_par;       /* length of par: theta (MC) or mu then rho (EM), then log kappa */
     double *par;        /* [n_par] */
     double *grad;       /* [n_par] */

@@ -126,6 +126,72 @@ START_TEST(gradient_matches_differences)
 }
 END_TEST
 
+/* Classification likelihoods (logistic and softmax) under each MC objective, and under the
+ * variational EM: the same finite-difference check. */
+START_TEST(classification_gradient)
+{
+    static const sn_objective objs[] = {SN_OBJ_LB, SN_OBJ_IW, SN_OBJ_TAIL};
+    int lik = _i / 8, rest = _i % 8;
+    sn_train_params p;
+    sn_train_params_default(&p);
+    p.likelihood = lik ? SN_LIK_CATEGORICAL : SN_LIK_BERNOULLI;
+    p.arch = rest % 2 ? SN_ARCH_RESNET : SN_ARCH_MLP;
+    p.n_layers = p.arch == SN_ARCH_RESNET ? 3 : 2;
+    p.activation = SN_ACT_TANH;
+    if (rest / 2 < 3) {
+        p.objective = objs[rest / 2];
+    } else {
+        p.method = SN_METHOD_VEM;
+        p.prior = SN_PRIOR_ARD;
+    }
+    p.n_hidden = 4;
+    p.n_samples = 3;
+    p.batch_size = 6;
+    p.seed = 3u + (unsigned)_i;
+    CHECK_OK(sn_noise_parse("gaussian:0.4", &p.noise, NULL));
+    enum { N = 9, D = 3 };
+    double x[N * D], y[N];
+    sn_rng *r = sn_rng_new(17, (uint64_t)_i);
+    for (int i = 0; i < N * D; i++)
+        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
+    for (int i = 0; i < N; i++)
+        y[i] = (double)(i % (lik ? 3 : 2));
+    sn_data *d = NULL;
+    CHECK_OK(sn_data_new(x, y, N, D, &d, NULL));
+    sn_trainer *t = NULL;
+    sn_error err = {0};
+    ck_assert_msg(sn_trainer_new(&p, d, &t, &err) == SN_OK, "%s", err.msg);
+    ck_assert_int_eq(t->m->n_out, lik ? 3 : 1);
+    size_t n = t->n_par;
+    double *par = malloc(n * sizeof *par), *g = malloc(n * sizeof *g), *g2 = malloc(n * sizeof *g2);
+    memcpy(par, t->par, n * sizeof *par);
+    for (size_t k = 0; k < t->m->n_params; k++)
+        par[k] += 0.5 * sn_rng_uniform(r) - 0.25;
+    sn_trainer_objective_grad(t, par, 77, g);
+    double worst = 0.0, norm = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double h = 1e-6 * fmax(1.0, fabs(par[i])), keep = par[i];
+        par[i] = keep + h;
+        double fp = sn_trainer_objective_grad(t, par, 77, g2);
+        par[i] = keep - h;
+        double fm = sn_trainer_objective_grad(t, par, 77, g2);
+        par[i] = keep;
+        double num = (fp - fm) / (2.0 * h);
+        worst = fmax(worst, fabs(num - g[i]) / fmax(1.0, fmax(fabs(num), fabs(g[i]))));
+        norm += g[i] * g[i];
+    }
+    ck_assert_msg(worst < 1e-6, "case %d (%s, %s): rel err %.3g", _i,
+                  sn_likelihood_name(p.likelihood), sn_method_name(p.method), worst);
+    ck_assert(sqrt(norm) > 1e-3);
+    free(par);
+    free(g);
+    free(g2);
+    sn_trainer_free(t);
+    sn_data_free(d);
+    sn_rng_free(r);
+}
+END_TEST
+
 START_TEST(noise_is_frozen_by_seed)
 {
     /* The same seed gives the same objective bits; another seed another value. */
@@ -161,6 +227,7 @@ static Suite *grad_suite(void)
     TCase *tc = tcase_create("finite differences");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, gradient_matches_differences, 0, n_configs);
+    tcase_add_loop_test(tc, classification_gradient, 0, 16);
     tcase_add_test(tc, noise_is_frozen_by_seed);
     suite_add_tcase(s, tc);
     return s;
