@@ -281,6 +281,19 @@ typedef struct {
 
 /* The defaults above (the paper's settings). */
 void sn_train_params_default(sn_train_params *p);
+/* Set one field by the name of its CLI option, the value as text, strictly parsed: arch
+ * ("mlp", "resnet" or "resnet:50x2"), hidden, layers, activation, likelihood, classes, method,
+ * noise, noise-raw, block-noise, placement, input-noise, objective, samples, sigma0, prior,
+ * hyperprior, estimator, variant, precision (fixes it; "learn" learns it), optimizer, lr,
+ * momentum, batch, epochs, seed. Booleans take true/false/1/0. SN_EINVAL naming the key and
+ * value otherwise. For bindings (Python) and configuration files. */
+sn_status sn_train_params_set(sn_train_params *p, const char *key, const char *value,
+                              sn_error *err);
+/* Heap-allocated defaults (for bindings that cannot size the struct); free with free() or
+ * sn_train_params_free. */
+sn_train_params *sn_train_params_new(void);
+void sn_train_params_free(sn_train_params *p);
+
 /* Report the first problem with p (for data d, which may be NULL) in words. */
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err);
 

@@ -4,7 +4,11 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static sn_status check_noise(const sn_noise *nz, const char *what, sn_error *err)
 {
@@ -116,5 +120,171 @@ sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_e
                            "%s: %zu rows, fewer than one minibatch of %zu (--batch)",
                            sn_data_source(d), n, p->batch_size);
     }
+    return SN_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Setting fields by name (bindings, configuration)                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+sn_train_params *sn_train_params_new(void)
+{
+    sn_train_params *p = malloc(sizeof *p);
+    if (p)
+        sn_train_params_default(p);
+    return p;
+}
+
+void sn_train_params_free(sn_train_params *p)
+{
+    free(p);
+}
+
+static bool parse_size(const char *v, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    if (!*v || *v == '-' || *v == '+' || isspace((unsigned char)*v))
+        return false;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*end || errno || x < lo || x > hi)
+        return false;
+    *out = (size_t)x;
+    return true;
+}
+
+static bool parse_real(const char *v, double *out)
+{
+    char *end;
+    if (!*v || isspace((unsigned char)*v))
+        return false;
+    double x = strtod(v, &end);
+    if (*end || isnan(x))
+        return false;
+    *out = x;
+    return true;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "1")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(v, "false") || !strcmp(v, "0")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+sn_status sn_train_params_set(sn_train_params *p, const char *key, const char *value,
+                              sn_error *err)
+{
+    sn_error e = {0};
+    bool ok = true;
+    size_t z;
+    double x;
+    if (!key || !value)
+        return sn_fail(err, SN_EINVAL, "a parameter needs a name and a value");
+    if (!strcmp(key, "arch")) {
+        char name[16];
+        const char *colon = strchr(value, ':');
+        size_t n = colon ? (size_t)(colon - value) : strlen(value);
+        ok = n < sizeof name;
+        if (ok) {
+            memcpy(name, value, n);
+            name[n] = 0;
+            ok = sn_arch_parse(name, &p->arch) == SN_OK;
+        }
+        if (ok && p->arch == SN_ARCH_RESNET && p->n_layers < 2)
+            p->n_layers = 2;
+        if (ok && colon) {
+            unsigned long w, l;
+            char tail;
+            ok = sscanf(colon + 1, "%lux%lu%c", &w, &l, &tail) == 2 && w >= 1 && l >= 1;
+            if (ok) {
+                p->n_hidden = w;
+                p->n_layers = l;
+            }
+        }
+    } else if (!strcmp(key, "hidden")) {
+        ok = parse_size(value, 1, 100000, &p->n_hidden);
+    } else if (!strcmp(key, "layers")) {
+        ok = parse_size(value, 1, 1000, &p->n_layers);
+    } else if (!strcmp(key, "activation")) {
+        ok = sn_activation_parse(value, &p->activation) == SN_OK;
+    } else if (!strcmp(key, "likelihood")) {
+        ok = sn_likelihood_parse(value, &p->likelihood) == SN_OK;
+    } else if (!strcmp(key, "classes")) {
+        ok = parse_size(value, 0, 1000000, &p->n_classes);
+    } else if (!strcmp(key, "method")) {
+        ok = sn_method_parse(value, &p->method) == SN_OK;
+    } else if (!strcmp(key, "noise") || !strcmp(key, "block-noise")) {
+        sn_noise *nz = key[0] == 'n' ? &p->noise : &p->block_noise;
+        if (sn_noise_parse(value, nz, &e) != SN_OK)
+            return sn_fail(err, SN_EINVAL, "%s: %s", key, e.msg);
+    } else if (!strcmp(key, "noise-raw")) {
+        bool raw;
+        ok = parse_bool(value, &raw);
+        if (ok && raw) {
+            p->noise.mean_one = false;
+            p->block_noise.mean_one = false;
+        }
+    } else if (!strcmp(key, "placement")) {
+        ok = sn_placement_parse(value, &p->placement) == SN_OK;
+    } else if (!strcmp(key, "input-noise")) {
+        ok = parse_bool(value, &p->noise_on_input);
+    } else if (!strcmp(key, "objective")) {
+        ok = sn_objective_parse(value, &p->objective) == SN_OK;
+    } else if (!strcmp(key, "samples")) {
+        ok = parse_size(value, 1, 100000, &p->n_samples);
+    } else if (!strcmp(key, "sigma0")) {
+        ok = parse_real(value, &x) && x > 0;
+        if (ok)
+            p->sigma0 = x;
+    } else if (!strcmp(key, "prior")) {
+        ok = sn_prior_parse(value, &p->prior) == SN_OK;
+    } else if (!strcmp(key, "hyperprior")) {
+        if (sn_hyperprior_parse(value, &p->hyper, &e) != SN_OK)
+            return sn_fail(err, SN_EINVAL, "hyperprior: %s", e.msg);
+    } else if (!strcmp(key, "estimator")) {
+        ok = sn_estimator_parse(value, &p->estimator) == SN_OK;
+    } else if (!strcmp(key, "variant")) {
+        ok = sn_variant_parse(value, &p->variant) == SN_OK;
+    } else if (!strcmp(key, "precision")) {
+        if (!strcmp(value, "learn")) {
+            p->learn_precision = true;
+            p->precision = 0.0;
+        } else {
+            ok = parse_real(value, &x) && x > 0 && isfinite(x);
+            if (ok) {
+                p->precision = x;
+                p->learn_precision = false;
+            }
+        }
+    } else if (!strcmp(key, "optimizer")) {
+        ok = sn_optimizer_parse(value, &p->optimizer) == SN_OK;
+    } else if (!strcmp(key, "lr")) {
+        ok = parse_real(value, &x) && x > 0 && isfinite(x);
+        if (ok)
+            p->learning_rate = x;
+    } else if (!strcmp(key, "momentum")) {
+        ok = parse_real(value, &x) && x >= 0 && x < 1;
+        if (ok)
+            p->momentum = x;
+    } else if (!strcmp(key, "batch")) {
+        ok = parse_size(value, 1, SIZE_MAX, &p->batch_size);
+    } else if (!strcmp(key, "epochs")) {
+        ok = parse_size(value, 1, SIZE_MAX, &p->n_epochs);
+    } else if (!strcmp(key, "seed")) {
+        ok = parse_size(value, 0, SIZE_MAX, &z);
+        if (ok)
+            p->seed = (uint64_t)z;
+    } else {
+        return sn_fail(err, SN_EINVAL, "unknown parameter \"%s\"", key);
+    }
+    if (!ok)
+        return sn_fail(err, SN_EINVAL, "parameter %s: bad value \"%s\"", key, value);
     return SN_OK;
 }
