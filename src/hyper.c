@@ -19,8 +19,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,29 +281,35 @@ sn_status sn_hyper_optimal_ard_add(const sn_hyperprior *h, const double *M, size
         } else if (g_hi == 0.0) {
             tau = hi;
         } else {
-            /* GSL reports errors through a global handler that aborts by default; the library
-             * must not abort, so it is switched off around the solver and restored after. */
-            gsl_error_handler_t *old = gsl_set_error_handler_off();
-            gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-            if (!s) {
-                gsl_set_error_handler(old);
-                return sn_fail(err, SN_ENOMEM, "out of memory in the ARD-ADD update");
-            }
-            gsl_function fn = {ard_add_profile_slope, &pr};
-            int rc = gsl_root_fsolver_set(s, &fn, lo, hi);
+            /* The Illinois variant of regula falsi on the bracket: superlinear, always
+             * bracketing, no allocation and no global state (GSL's solvers report errors
+             * through a process-wide handler, which a library must not switch per call). */
+            double a0 = lo, b0 = hi, ga = g_lo, gb = g_hi;
+            int side = 0;
             tau = 0.5 * (lo + hi);
-            for (int it = 0; rc == GSL_SUCCESS && it < ARD_ADD_MAX_ITER; it++) {
-                rc = gsl_root_fsolver_iterate(s);
-                tau = gsl_root_fsolver_root(s);
-                double x_lo = gsl_root_fsolver_x_lower(s), x_hi = gsl_root_fsolver_x_upper(s);
-                if (gsl_root_test_interval(x_lo, x_hi, ARD_ADD_TAU_TOL, 0.0) == GSL_SUCCESS)
+            for (int it = 0; it < ARD_ADD_MAX_ITER && b0 - a0 > ARD_ADD_TAU_TOL; it++) {
+                tau = (a0 * gb - b0 * ga) / (gb - ga);
+                if (!(tau > a0 && tau < b0))
+                    tau = 0.5 * (a0 + b0);
+                double g = ard_add_profile_slope(tau, &pr);
+                if (g == 0.0 || isnan(g))
                     break;
+                if ((g > 0.0) == (ga > 0.0)) {
+                    a0 = tau;
+                    ga = g;
+                    if (side == -1)
+                        gb *= 0.5;
+                    side = -1;
+                } else {
+                    b0 = tau;
+                    gb = g;
+                    if (side == 1)
+                        ga *= 0.5;
+                    side = 1;
+                }
             }
-            gsl_root_fsolver_free(s);
-            gsl_set_error_handler(old);
-            if (rc != GSL_SUCCESS || !isfinite(tau))
-                return sn_fail(err, SN_ENUMERIC, "ARD-ADD update: root search failed (%s)",
-                               gsl_strerror(rc));
+            if (!isfinite(tau))
+                return sn_fail(err, SN_ENUMERIC, "ARD-ADD update: root search failed");
         }
         t_opt = exp(tau);
     }

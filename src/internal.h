@@ -202,7 +202,8 @@ void sn_vem_backward(const sn_model *m, const double *mu, const double *rho, sn_
 
 /* The closed-form scale step (29)-(32): the prior variances of m (row_var, layer_var) set to
  * their optimum for the posterior (mu, rho), per the layer assignment of MATH.md §4. */
-sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho, sn_error *err);
+sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho,
+                               double *scratch /* [max n_in] */, sn_error *err);
 
 /* The prior part of the per-datum ELBO (34) at the model's current prior variances,
  * −(1/N)[Σ KL(q‖p) − Σ log p_h], returned; its gradient w.r.t. μ and ρ at fixed variances (the
@@ -236,5 +237,45 @@ double sn_logsumexp(const double *x, size_t n);
 double sn_softplus(double x);
 double sn_softplus_inv(double y);
 double sn_sigmoid(double x);
+/* (x − m) / s without overflow in x − m. */
+double sn_standardise(double x, double m, double s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bulk noise draws (rng.c): xoshiro256** and Bernoulli trials by their failures               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The next 64 bits of the generator's xoshiro256** stream (separate from the MT19937 stream of
+ * sn_rng_uniform and friends), and a uniform on (0, 1), open at both ends, from its top 53 bits. */
+uint64_t sn_rng_bits(sn_rng *r);
+double sn_rng_uniform_fast(sn_rng *r);
+
+/* Whether Bernoulli(pi) trials are drawn by geometric gaps between failures (small drop rate
+ * 1 - pi) rather than one uniform per trial. */
+bool sn_bernoulli_is_sparse(double pi);
+
+/* n Bernoulli(pi) trials (pi in (0, 1]) delivered as the positions of their failures, in
+ * increasing order, drawn from r's xoshiro256** stream:
+ *     sn_drops d;
+ *     for (sn_drops_begin(&d, r, pi, n); d.next < n; sn_drops_advance(&d))
+ *         ... d.next is a failure (a dropped unit) ...
+ *     sn_drops_end(&d);
+ * The trials are the same whether n of them are drawn in one request or in several (the gap
+ * that runs past the end is kept in r until the next request with the same pi). */
+typedef struct {
+    sn_rng *r;
+    double pi, log_pi;
+    size_t n;         /* trials in this request */
+    size_t next;      /* position of the current failure; n when there are no more */
+    uint64_t pending; /* successes of the current gap beyond position n - 1 */
+    bool is_sparse;
+} sn_drops;
+
+void sn_drops_begin(sn_drops *d, sn_rng *r, double pi, size_t n);
+size_t sn_drops_advance(sn_drops *d); /* moves to the next failure; returns d->next */
+void sn_drops_end(sn_drops *d);
+
+/* out[i] = value for a success, 0 for a failure of n Bernoulli(pi) trials: the same trials as
+ * sn_drops over the same request. */
+void sn_bernoulli_fill(sn_rng *r, double pi, double value, double *out, size_t n);
 
 #endif /* SN_INTERNAL_H */

@@ -42,3 +42,10 @@ double sn_sigmoid(double x)
     double e = exp(x);
     return e / (1.0 + e);
 }
+
+/* (x − m) / s, computed as x/s − m/s where x − m itself would overflow (|x| near DBL_MAX). */
+double sn_standardise(double x, double m, double s)
+{
+    double z = (x - m) / s;
+    return isfinite(z) ? z : x / s - m / s;
+}

@@ -84,22 +84,31 @@ sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_e
                 return sn_fail(err, SN_EINVAL,
                                "objective hier is a weight decay with variance sigma0^2/E[xi^-2] "
                                "(MATH.md (23)): it needs a finite sigma0");
-            if (p->placement != SN_PLACE_BLOCKS && (st = check_hier(&p->noise, "noise", err)))
+            /* Unit noise stays on the first and last layers under every placement. */
+            if (p->noise.family != SN_NOISE_NONE && (st = check_hier(&p->noise, "noise", err)))
                 return st;
             if (blocks && (st = check_hier(sn_block_noise_of(p), "block noise", err)))
                 return st;
         }
     } else {
-        if ((p->prior == SN_PRIOR_ADD || p->prior == SN_PRIOR_ARD_ADD) &&
+        bool exact = p->variant == SN_VARIANT_EXACT;
+        if (p->objective != SN_OBJ_LB)
+            return sn_fail(err, SN_EINVAL,
+                           "objective %s is for Monte Carlo noise nets; the variational EM "
+                           "maximises the ELBO (24) (leave --objective at lb)",
+                           sn_objective_name(p->objective));
+        /* The authors' code applies ADD to the inner matrices of a plain network too. */
+        if (exact && (p->prior == SN_PRIOR_ADD || p->prior == SN_PRIOR_ARD_ADD) &&
             p->arch != SN_ARCH_RESNET)
             return sn_fail(err, SN_EINVAL, "prior %s needs a resnet (--arch resnet:WxL)",
                            sn_prior_name(p->prior));
-        if (p->hyper.family == SN_HYPER_LOGUNIFORM && p->prior == SN_PRIOR_ARD_ADD)
+        /* The exact joint optimum does not exist here; the authors' one half-sweep does. */
+        if (exact && p->hyper.family == SN_HYPER_LOGUNIFORM && p->prior == SN_PRIOR_ARD_ADD)
             return sn_fail(err, SN_EUNSUPPORTED,
                            "a log-uniform hyper-prior on both factors of ARD-ADD has no maximum "
                            "(the ELBO grows without bound along a ridge, MATH.md §4); use "
                            "invgamma:A,B with B > 0 or halfcauchy:ETA");
-        if (p->hyper.family == SN_HYPER_INVGAMMA && p->hyper.b == 0 &&
+        if (exact && p->hyper.family == SN_HYPER_INVGAMMA && p->hyper.b == 0 &&
             p->prior == SN_PRIOR_ARD_ADD)
             return sn_fail(err, SN_EUNSUPPORTED,
                            "an inverse-gamma hyper-prior with b = 0 on both factors of ARD-ADD "

@@ -57,7 +57,8 @@ static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t 
             size_t rows = n - first < chunk ? n - first : chunk;
             for (size_t i = 0; i < rows; i++)
                 for (size_t j = 0; j < d; j++)
-                    in0[i * d + j] = (x[(first + i) * d + j] - m->x_mean[j]) / m->x_std[j];
+                    in0[i * d + j] = sn_standardise(x[(first + i) * d + j], m->x_mean[j],
+                                                    m->x_std[j]);
             if (is_authors)
                 sn_vem_authors_forward(m, m->theta, m->rho, &vws, rows, rng);
             else if (is_vem)

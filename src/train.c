@@ -10,6 +10,7 @@
 #include "trainer.h"
 
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,24 +27,36 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Column means and population standard deviations (ddof = 0, MATH.md §5); a zero standard
- * deviation is stored as 1 so that a constant column standardises to 0, not NaN. */
+/* Column means and population standard deviations (ddof = 0, MATH.md §5); a constant column
+ * gets std 1 so that it standardises to exactly 0, not NaN. The sums run on x / max|x| so that
+ * no magnitude a double can hold overflows or underflows them (1e300 squared would). */
 static void column_stats(const double *x, size_t n, size_t d, size_t stride, double *mean,
                          double *sd)
 {
     for (size_t j = 0; j < d; j++) {
+        double scale = 0.0;
+        bool constant = true;
+        for (size_t i = 0; i < n; i++) {
+            scale = fmax(scale, fabs(x[i * stride + j]));
+            constant = constant && x[i * stride + j] == x[j];
+        }
+        if (constant || scale == 0.0) {
+            mean[j] = x[j];
+            sd[j] = 1.0;
+            continue;
+        }
         double m = 0.0;
         for (size_t i = 0; i < n; i++)
-            m += x[i * stride + j];
+            m += x[i * stride + j] / scale;
         m /= (double)n;
         double v = 0.0;
         for (size_t i = 0; i < n; i++) {
-            double e = x[i * stride + j] - m;
+            double e = x[i * stride + j] / scale - m;
             v += e * e;
         }
         v /= (double)n;
-        mean[j] = m;
-        sd[j] = v > 0.0 && isfinite(v) ? sqrt(v) : 1.0;
+        mean[j] = m * scale;
+        sd[j] = v > 0.0 ? sqrt(v) * scale : 1.0;
     }
 }
 
@@ -130,6 +143,8 @@ void sn_trainer_free(sn_trainer *t)
     free(t->par);
     free(t->grad);
     free(t->good);
+    free(t->good_m);
+    free(t->good_v);
     free(t->coef);
     sn_net_ws_free(&t->ws);
     sn_vem_ws_free(&t->vws);
@@ -176,16 +191,31 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->S = any_noise ? p->n_samples : 1;
     t->B = p->batch_size;
     size_t rows;
-    if (!sn_mul_size(t->S, t->B, &rows)) {
-        st = sn_fail(err, SN_ENOMEM, "samples x batch size overflows");
+    /* CBLAS takes int dimensions: rows x the widest layer must fit. */
+    size_t widest = t->d > p->n_hidden ? t->d : p->n_hidden, cells;
+    if (!sn_mul_size(t->S, t->B, &rows) || !sn_mul_size(rows, widest, &cells) ||
+        cells > (size_t)INT_MAX) {
+        st = sn_fail(err, SN_EINVAL,
+                     "samples x batch size x width (%zu x %zu x %zu) is too large for one "
+                     "matrix product", t->S, t->B, widest);
         goto fail;
     }
 
     /* Standardise with training statistics only (MATH.md §5). */
     const double *x = sn_data_x(d), *y = sn_data_y(d);
     column_stats(x, t->n, t->d, t->d, m->x_mean, m->x_std);
-    if (p->likelihood == SN_LIK_GAUSSIAN)
+    if (p->likelihood == SN_LIK_GAUSSIAN) {
         column_stats(y, t->n, 1, 1, &m->y_mean, &m->y_std);
+        /* κ in original units is κ_std / s_y² (MATH.md §5): it must be a representable
+         * number for the likelihood and the metrics; beyond these scales ask for a rescale. */
+        if (m->y_std < 1e-100 || m->y_std > 1e100) {
+            st = sn_fail(err, SN_EDATA,
+                         "%s: the target's standard deviation %g is outside [1e-100, 1e100]; "
+                         "rescale y (the noise precision in its units would not be "
+                         "representable)", sn_data_source(d), m->y_std);
+            goto fail;
+        }
+    }
     t->x = sn_calloc(t->n, t->d * sizeof *t->x);
     t->y = sn_calloc(t->n, sizeof *t->y);
     t->perm = sn_calloc(t->n, sizeof *t->perm);
@@ -198,17 +228,19 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->par = sn_calloc(t->n_par, sizeof *t->par);
     t->grad = sn_calloc(t->n_par, sizeof *t->grad);
     t->good = sn_calloc(t->n_par, sizeof *t->good);
+    t->good_m = sn_calloc(t->n_par, sizeof *t->good_m);
+    t->good_v = sn_calloc(t->n_par, sizeof *t->good_v);
     t->coef = sn_calloc(m->n_layers, sizeof *t->coef);
     t->rng = sn_rng_new(p->seed, 0);
-    if (!t->x || !t->y || !t->perm || !t->ll || !t->dlk || !t->w || !t->par || !t->grad || !t->good ||
+    if (!t->x || !t->y || !t->perm || !t->ll || !t->dlk || !t->w || !t->par || !t->grad || !t->good || !t->good_m || !t->good_v ||
         !t->coef || !t->rng || !t->scratch) {
         st = sn_fail(err, SN_ENOMEM, "out of memory allocating the trainer");
         goto fail;
     }
     for (size_t i = 0; i < t->n; i++) {
         for (size_t j = 0; j < t->d; j++)
-            t->x[i * t->d + j] = (x[i * t->d + j] - m->x_mean[j]) / m->x_std[j];
-        t->y[i] = (y[i] - m->y_mean) / m->y_std;
+            t->x[i * t->d + j] = sn_standardise(x[i * t->d + j], m->x_mean[j], m->x_std[j]);
+        t->y[i] = sn_standardise(y[i], m->y_mean, m->y_std);
         t->perm[i] = i;
     }
     st = t->is_vem ? sn_vem_ws_init(&t->vws, m, rows, t->S, err)
@@ -276,7 +308,8 @@ static double log_lik(sn_likelihood lik, double y, const double *a, size_t K, do
 /* The minibatch objective L̂ of (18) for the points perm[first .. first+nb) and its gradient
  * in t->grad: forward S·nb rows with noise from rng, the weights of the objective, backward,
  * penalty. Adds the squared training residuals (averaged over samples) to *sq. */
-static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng, double *sq)
+static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng, double *sq,
+                             sn_error *err)
 {
     sn_model *m = t->m;
     const sn_train_params *p = &t->p;
@@ -296,7 +329,9 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     } else if (t->is_vem) {
         /* E-step of the hyper-variables: the closed-form optimum at the current q (29)-(32),
          * then a gradient step on q at fixed scales (stop-gradient, (33)). */
-        st = sn_vem_update_scales(m, mu, rho, NULL);
+        st = sn_vem_update_scales(m, mu, rho, t->scratch, err);
+        if (st != SN_OK)
+            return NAN;
         sn_vem_forward(m, mu, rho, &t->vws, rows, S, p->estimator, rng);
         yhat = t->vws.a[m->n_layers - 1];
     } else {
@@ -344,8 +379,6 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     }
     bool learn = p->learn_precision && !t->is_authors && p->likelihood == SN_LIK_GAUSSIAN;
     t->grad[t->n_par - 1] = learn ? g_logk / (double)nb : 0.0;
-    if (st != SN_OK)
-        return NAN;
 
     /* − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W (MC nets). */
     for (size_t l = 0; l < m->n_layers && !t->is_vem; l++) {
@@ -369,7 +402,7 @@ double sn_trainer_objective_grad(sn_trainer *t, const double *par, uint64_t nois
     sn_rng *rng = sn_rng_new(noise_seed, 0);
     double sq = 0.0;
     size_t nb = t->n < t->B ? t->n : t->B;
-    double v = rng ? objective_grad(t, 0, nb, rng, &sq) : NAN;
+    double v = rng ? objective_grad(t, 0, nb, rng, &sq, NULL) : NAN;
     sn_rng_free(rng);
     memcpy(grad, t->grad, t->n_par * sizeof *grad);
     return v;
@@ -383,6 +416,16 @@ static bool all_finite(const double *x, size_t n)
     return true;
 }
 
+/* Back to the state at the end of the last finite epoch: parameters and optimiser. */
+static void roll_back(sn_trainer *t)
+{
+    memcpy(t->par, t->good, t->n_par * sizeof *t->par);
+    memcpy(t->opt.m, t->good_m, t->n_par * sizeof *t->par);
+    memcpy(t->opt.v, t->good_v, t->n_par * sizeof *t->par);
+    t->opt.t = t->good_t;
+    t->m->n_steps = t->good_t;
+}
+
 sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
 {
     sn_rng_shuffle(t->rng, t->perm, t->n);
@@ -391,28 +434,36 @@ sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
     for (size_t first = 0; first < t->n; first += t->B) {
         /* The last minibatch may be smaller; it is scaled by its own size (18). */
         size_t nb = t->n - first < t->B ? t->n - first : t->B;
-        double v = objective_grad(t, first, nb, t->rng, &sq);
-        if (isfinite(v)) {
-            sn_optim_step(&t->opt, t->par, t->grad);
-            t->m->n_steps++;
+        sn_error step = {0};
+        double v = objective_grad(t, first, nb, t->rng, &sq, &step);
+        if (step.code != SN_OK) {
+            roll_back(t);
+            return sn_fail(err, step.code, "epoch %zu: %s; the parameters of epoch %zu are kept",
+                           t->epoch, step.msg, t->epoch - 1);
         }
-        if (!isfinite(v)) {
-            memcpy(t->par, t->good, t->n_par * sizeof *t->par);
+        if (!isfinite(v) || !all_finite(t->grad, t->n_par)) {
+            roll_back(t);
             return sn_fail(err, SN_ENUMERIC,
-                           "training diverged in epoch %zu: the objective became %g (the "
-                           "learning rate %g may be too large, or the noise precision too "
-                           "high); the parameters of epoch %zu are kept",
-                           t->epoch, v, t->p.learning_rate, t->epoch - 1);
+                           "training diverged in epoch %zu: the %s became %g (the learning rate "
+                           "%g may be too large, or the noise precision too high); the "
+                           "parameters of epoch %zu are kept",
+                           t->epoch, isfinite(v) ? "gradient" : "objective", v,
+                           t->p.learning_rate, t->epoch - 1);
         }
+        sn_optim_step(&t->opt, t->par, t->grad);
+        t->m->n_steps++;
         total += v * (double)nb;
     }
     if (!all_finite(t->par, t->n_par)) {
-        memcpy(t->par, t->good, t->n_par * sizeof *t->par);
+        roll_back(t);
         return sn_fail(err, SN_ENUMERIC,
                        "training diverged in epoch %zu: a parameter became NaN or Inf (the "
                        "learning rate %g may be too large); the parameters of epoch %zu are kept",
                        t->epoch, t->p.learning_rate, t->epoch - 1);
     }
+    memcpy(t->good_m, t->opt.m, t->n_par * sizeof *t->par);
+    memcpy(t->good_v, t->opt.v, t->n_par * sizeof *t->par);
+    t->good_t = t->opt.t;
     memcpy(t->good, t->par, t->n_par * sizeof *t->par);
     if (info) {
         info->epoch = t->epoch;
@@ -439,12 +490,13 @@ sn_status sn_trainer_model(const sn_trainer *t, sn_model **out, sn_error *err)
             /* Its scales at the final posterior; the gradient buffer is scratch here. Test
              * precision: the user's, else the training one. */
             sn_vem_authors_prior_term(m, mu, rho, t->grad, t->grad + t->n_theta, t->scratch);
-            if (!(t->p.precision > 0) || t->p.learn_precision)
-                m->log_precision = log(SN_AUTHORS_TRAIN_PRECISION);
-            else
+            if (t->p.precision > 0)
                 m->log_precision = log(t->p.precision * m->y_std * m->y_std);
+            else
+                m->log_precision = log(SN_AUTHORS_TRAIN_PRECISION);
+            m->params.precision = exp(m->log_precision) / (m->y_std * m->y_std);
         } else {
-            st = sn_vem_update_scales(m, mu, rho, err);
+            st = sn_vem_update_scales(m, mu, rho, t->scratch, err);
             if (st != SN_OK) {
                 sn_model_free(m);
                 *out = NULL;

@@ -21,6 +21,8 @@ struct sn_trainer {
     double *par;        /* [n_par] */
     double *grad;       /* [n_par] */
     double *good;       /* [n_par] parameters at the end of the last finite epoch */
+    double *good_m, *good_v; /* [n_par] the optimiser's moments then */
+    uint64_t good_t;    /* and its step count */
     double *coef;       /* [n_layers] weight-penalty coefficients (18), (23) */
     sn_net_ws ws;       /* MC nets */
     sn_vem_ws vws;      /* EM nets */

@@ -386,15 +386,13 @@ static void row_moments(const sn_layer *L, const double *mu, const double *rho, 
     }
 }
 
-sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho, sn_error *err)
+sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho, double *Mr,
+                               sn_error *err)
 {
     const sn_hyperprior *h = &m->params.hyper;
-    size_t max_in = 0;
-    for (size_t l = 0; l < m->n_layers; l++)
-        max_in = m->layers[l].n_in > max_in ? m->layers[l].n_in : max_in;
-    double *Mr = sn_calloc(max_in, sizeof *Mr);
-    if (!Mr)
-        return sn_fail(err, SN_ENOMEM, "out of memory");
+    /* The prior "none" is the fixed N(0, σ0²) of (24), N(0, 1) when σ0 is infinite (the
+     * reference's default). */
+    double v_fixed = isfinite(m->params.sigma0) ? m->params.sigma0 * m->params.sigma0 : 1.0;
     sn_status st = SN_OK;
     for (size_t l = 0; l < m->n_layers && st == SN_OK; l++) {
         const sn_layer *L = &m->layers[l];
@@ -404,7 +402,7 @@ sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho,
         switch (group_of(m, l)) {
         case GROUP_FIXED:
             for (size_t r = 0; r < L->n_in; r++)
-                a[r] = 1.0;
+                a[r] = v_fixed;
             m->layer_var[l] = 1.0;
             break;
         case GROUP_ARD:
@@ -429,7 +427,6 @@ sn_status sn_vem_update_scales(sn_model *m, const double *mu, const double *rho,
             break;
         }
     }
-    free(Mr);
     if (st == SN_OK) {
         for (size_t i = 0; i < m->n_rows_total; i++)
             if (!(m->row_var[i] > 0) || !isfinite(m->row_var[i]))
@@ -466,7 +463,7 @@ double sn_vem_prior_term(const sn_model *m, const double *mu, const double *rho,
                 size_t k = L->w_off + r * L->n_out + j;
                 double s = sn_softplus(rho[k]);
                 /* (25): KL = ½[(μ² + σ²)/v − 1 − log(σ²/v)]; ∂μ = μ/v, ∂σ = σ/v − 1/σ. */
-                kl += 0.5 * ((mu[k] * mu[k] + s * s) / v - 1.0 - log(s * s / v));
+                kl += 0.5 * ((mu[k] * mu[k] + s * s) / v - 1.0 - 2.0 * log(s) + log(v));
                 g_mu[k] -= inv_n * mu[k] / v;
                 g_rho[k] -= inv_n * (s / v - 1.0 / s) * sn_sigmoid(rho[k]);
             }

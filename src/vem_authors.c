@@ -259,9 +259,9 @@ double sn_vem_authors_prior_term(sn_model *m, const double *mu, const double *rh
             }
             for (size_t j = 0; j < J; j++) {
                 size_t k = L->w_off + r * J + j;
-                double sg = sn_vem_authors_sigma(rho[k]);
                 g_mu[k] -= inv_p * dKL_dM * 2.0 * mu[k];
-                g_rho[k] -= inv_p * dKL_dM * 2.0 * sg * sn_sigmoid(rho[k]) / (2.0 * sg);
+                /* ∂M_r/∂ρ = 2σ dσ/dρ = sigmoid(ρ), with σ² = softplus(ρ). */
+                g_rho[k] -= inv_p * dKL_dM * sn_sigmoid(rho[k]);
             }
         }
         /* Record the prior variances used (row factor · layer factor). */

@@ -83,6 +83,25 @@ START_TEST(checks_name_the_problem)
     p.hyper.b = 0.0;
     ck_assert_int_eq(sn_train_params_check(&p, NULL, &e), SN_EUNSUPPORTED);
     ck_assert(strstr(e.msg, "no maximum") != NULL);
+    /* The authors' one half-sweep has no such problem, as in their code. */
+    p.variant = SN_VARIANT_AUTHORS;
+    CHECK_OK(sn_train_params_check(&p, NULL, &e));
+    /* An MC objective on an EM net is refused, not ignored. */
+    sn_train_params_default(&p);
+    p.method = SN_METHOD_VEM;
+    p.objective = SN_OBJ_TAIL;
+    ck_assert_int_eq(sn_train_params_check(&p, NULL, &e), SN_EINVAL);
+    /* hier with block placement: the first and last layers keep Bernoulli unit noise, whose
+     * E[xi^-2] is infinite. */
+    sn_train_params_default(&p);
+    p.arch = SN_ARCH_RESNET;
+    p.n_layers = 3;
+    p.placement = SN_PLACE_BLOCKS;
+    p.objective = SN_OBJ_HIER;
+    p.sigma0 = 1.0;
+    CHECK_OK(sn_noise_parse("invnakagami:3", &p.block_noise, NULL));
+    ck_assert_int_eq(sn_train_params_check(&p, NULL, &e), SN_EUNSUPPORTED);
+    ck_assert_msg(strstr(e.msg, "E[xi^-2]") != NULL, "%s", e.msg);
 }
 END_TEST
 
