@@ -143,6 +143,11 @@ sn_status cli_out_open(cli_out *o, const char *path, sn_error *err)
         cli_out_abort(o);
         return st;
     }
+    /* mkstemp creates the file 0600; a finished output gets the usual 0666 less the umask (the
+     * CLI is single-threaded, so reading the umask by setting it back is safe here). */
+    mode_t mask = umask(022);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     o->f = fdopen(fd, "w");
     if (!o->f) {
         close(fd);
