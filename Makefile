@@ -2,6 +2,7 @@
 #   make            library (static + shared) and the CLI
 #   make check      build everything and run the whole test suite (tests/run.sh)
 #   make sanitize   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) in build-fuzz/fuzz
 #   make bench      build the benchmark programs
 #   make clean
 
@@ -29,7 +30,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 HDRS := include/shrinknet.h $(wildcard src/*.h)
 
-.PHONY: all lib cli tests check sanitize bench clean
+.PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins
 all: lib cli
 lib: $(B)/libshrinknet.a $(B)/libshrinknet.so
 cli: $(B)/shrinknet
@@ -54,7 +55,7 @@ $(B)/bench/%: bench/%.c $(B)/libshrinknet.a | $(B)/bench
 $(B)/obj $(B)/cli $(B)/tests $(B)/bench:
 	mkdir -p $@
 
-check: tests
+check: all tests
 	sh tests/run.sh $(B)
 
 sanitize:
@@ -62,5 +63,19 @@ sanitize:
 	    LDFLAGS="-fsanitize=address,undefined" tests
 	SN_BUILD=build-san sh tests/run.sh build-san
 
+# The readers, the model loader and the option parser under libFuzzer (tests/fuzz/README.md).
+FUZZ_CC  ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CLI := $(B)/cli/opts.o $(B)/cli/common.o $(B)/cli/cmd_train.o
+fuzz:
+	$(MAKE) B=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(B)/libshrinknet.a $(FUZZ_CLI) | $(B)/fuzz
+	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(if $(findstring fuzz_opts,$@),$(FUZZ_CLI)) $(B)/libshrinknet.a $(LDLIBS)
+$(B)/fuzz:
+	mkdir -p $@
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -3,6 +3,7 @@
  */
 #include "opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,7 +52,10 @@ void cli_help(FILE *f, const char *cmd, const char *synopsis, const cli_opt *opt
                  o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
                  o->meta ? o->meta : "");
         default_text(o, def, sizeof def);
-        if (def[0] && o->kind != OPT_FLAG)
+        /* A help text ending in '.' says the default itself (no "(default ...)"). */
+        size_t hl = strlen(o->help);
+        bool says_default = hl > 0 && o->help[hl - 1] == '.';
+        if (def[0] && o->kind != OPT_FLAG && !says_default)
             fprintf(f, "  %-28s %s (default %s)\n", left, o->help, def);
         else
             fprintf(f, "  %-28s %s\n", left, o->help);
@@ -74,6 +78,10 @@ static int set_value(const char *cmd, cli_opt *o, const char *v)
 {
     char *end = NULL;
     errno = 0;
+    /* strtoull and strtod skip leading white space of every kind; a strict parser does not. */
+    if (o->kind != OPT_FLAG && o->kind != OPT_STR && isspace((unsigned char)*v))
+        return bad(cmd, o, o->kind == OPT_DOUBLE ? "expected a number" : "expected an integer",
+                   v);
     switch (o->kind) {
     case OPT_FLAG:
         return bad(cmd, o, "takes no value", v);

@@ -19,7 +19,7 @@ typedef struct {
     void *target;      /* bool *, const char **, size_t *, double *, uint64_t * */
     double lo, hi;     /* accepted range of numbers (inclusive) */
     const char *meta;  /* "N", "FILE", ... shown in --help */
-    const char *help;  /* one line; "" hides the default */
+    const char *help;  /* one line; ending in '.' hides the "(default ...)" suffix */
     const char *group; /* heading in --help: the first option of a group names it */
     bool seen;         /* set by the parser */
 } cli_opt;

@@ -33,6 +33,28 @@ for t in tests/cli/*.sh; do
         fail=$((fail + 1)); echo "$(basename "$t"): FAIL"; tail -n 30 "$log"
     fi
 done
+# Python tests (python/tests, pytest) over $B/libshrinknet.so; pytest's summary line
+# ("2 failed, 37 passed, 3 skipped in 4.1s") is added to the counts. Exit code 5 means no tests.
+skip=0
+if [ -d python/tests ]; then
+    so="$B/libshrinknet.so"
+    if [ ! -f "$so" ] || [ -n "$(find "$B/obj" -name '*.o' -newer "$so" 2>/dev/null)" ]; then
+        skip=1; echo "python: SKIPPED ($so is missing or older than its objects: run make)"
+    else
+        SHRINKNET_LIB="$PWD/$so" /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests \
+            >"$log" 2>&1
+        rc=$?
+        line=$(grep -E '(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)
+        count() { echo "$line" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }
+        np=$(count passed); nf=$(($(count failed) + $(count error)))
+        skip=$(count skipped)
+        [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$nf" -eq 0 ] && nf=1
+        pass=$((pass + np))
+        fail=$((fail + nf))
+        echo "python: $line"
+        [ "$nf" -ne 0 ] && tail -n 40 "$log"
+    fi
+fi
 rm -f "$log"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed$([ "$skip" -ne 0 ] && echo ", $skip skipped")"
 [ "$fail" -eq 0 ]
