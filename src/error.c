@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *sn_version(void)
+{
+    return SN_VERSION;
+}
+
 const char *sn_status_str(sn_status code)
 {
     switch (code) {
