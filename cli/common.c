@@ -125,6 +125,17 @@ sn_status cli_out_open(cli_out *o, const char *path, sn_error *err)
         o->f = stdout;
         return SN_OK;
     }
+    /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place: renaming a
+     * temporary file over it would replace the device with a regular file. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode))
+            return cli_err(err, SN_EIO, "%s: is a folder, not a file", path);
+        o->f = fopen(path, "w");
+        if (!o->f)
+            return cli_err(err, SN_EIO, "%s: %s", path, strerror(errno));
+        return SN_OK;
+    }
     size_t n = strlen(path);
     o->path = malloc(n + 1);
     o->tmp = malloc(n + 16);
@@ -163,6 +174,12 @@ sn_status cli_out_commit(cli_out *o, sn_error *err)
         if (fflush(stdout) != 0)
             return cli_err(err, SN_EIO, "standard output: %s", strerror(errno));
         return SN_OK;
+    }
+    if (!o->tmp) {
+        /* Written in place (a device or FIFO): just close it. */
+        int bad = ferror(o->f) || fclose(o->f) != 0;
+        o->f = NULL;
+        return bad ? cli_err(err, SN_EIO, "writing failed: %s", strerror(errno)) : SN_OK;
     }
     int bad_write = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
     int e = errno;

@@ -393,6 +393,26 @@ sn_status sn_model_save(const sn_model *m, const char *path, sn_error *err)
     memcpy(tmp, path, n_path);
     memcpy(tmp + n_path, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
 
+    /* A device or FIFO (/dev/null, a pipe) is written in place: renaming over it would replace
+     * the device node with a regular file. A folder is refused. */
+    struct stat target;
+    if (stat(path, &target) == 0 && !S_ISREG(target.st_mode)) {
+        free(tmp);
+        if (S_ISDIR(target.st_mode)) {
+            free(t.s);
+            return sn_fail(err, SN_EIO, "%s: is a folder, not a file", path);
+        }
+        FILE *dev = fopen(path, "wb");
+        bool ok = dev && fwrite(t.s, 1, t.len, dev) == t.len;
+        int e = errno;
+        if (dev && fclose(dev) != 0 && ok) {
+            ok = false;
+            e = errno;
+        }
+        free(t.s);
+        return ok ? SN_OK : sn_fail(err, SN_EIO, "%s: cannot write: %s", path, strerror(e));
+    }
+
     FILE *f = NULL;
     int saved_errno = 0;
     const char *what = "cannot create a temporary file next to it";

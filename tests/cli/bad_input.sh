@@ -79,5 +79,18 @@ awk 'NR <= 3 { print $1 "," $2 "," $3 }' "$YACHT/data.txt" > three.csv
 expect 1 "predict with wrong width" -- "$BIN" predict -m good.snm --input three.csv -o p.csv
 says "3 columns" "wrong width named"
 [ -e p.csv ] && fail "failed predict wrote output"
+# A FIFO (like /dev/null, not a regular file) is written in place, never replaced by a file.
+mkfifo pipe
+timeout 60 cat pipe > from_pipe & reader=$!
+expect 0 "model to a FIFO" -- "$BIN" train --data "$YACHT" --epochs 2 -o pipe -q
+wait $reader
+[ -p pipe ] || fail "writing a model to a FIFO replaced it with a regular file"
+head -n 1 from_pipe | grep -q '^shrinknet-model' || fail "the FIFO did not receive the model"
+awk 'NR <= 3 { print $1 "," $2 "," $3 "," $4 "," $5 "," $6 }' "$YACHT/data.txt" > six.csv
+timeout 60 cat pipe > from_pipe & reader=$!
+expect 0 "predict to a FIFO" -- "$BIN" predict -m keep.snm --input six.csv -o pipe
+wait $reader
+[ -p pipe ] || fail "writing predictions to a FIFO replaced it with a regular file"
+expect 3 "model to a folder" -- "$BIN" train --data "$YACHT" --epochs 2 -o . -q
 ls ./*.tmp* >/dev/null 2>&1 && fail "temporary files left behind"
 finish
