@@ -1,0 +1,155 @@
+#!/bin/sh
+# shrinknet bench: the --quick smoke run of the whole pipeline (every method), tables rebuilt
+# from the results file equal the printed ones, a SIGKILL mid-run and a rerun lose and repeat
+# nothing, SIGINT stops cleanly, results do not depend on --jobs, Gal's protocol runs its grid,
+# and bad input gives one clear line and the README's exit codes.
+. tests/cli/_lib.sh
+UCI="$SHARED/uci"
+ROOT=${SN_ROOT:-$PWD}
+export SN_ROOT="$ROOT"  # where bench finds bench/paper_table2.csv, wherever the binary is
+
+# The unit key of every line: data set, split, method, grid point.
+keys() { sed -n 's/^{"v":1,"dataset":"\([^"]*\)","split":\([0-9]*\),"method":"\([^"]*\)","grid":\(-*[0-9]*\),.*/\1 \2 \3 \4/p' "$1"; }
+# Lines without their timing fields (the last ones), sorted.
+canon() { sed 's/,"train_seconds":.*$//' "$1" | sort; }
+
+# --- help and bad input ------------------------------------------------------------------
+expect 0 "help" -- "$BIN" bench --help
+outputs "--protocol P" "help lists --protocol"
+outputs "--jobs N" "help lists --jobs"
+outputs "vem-ard-add-authors" "help names the methods"
+expect 2 "no data dir" -- "$BIN" bench --quick
+says "--data-dir is required" "missing --data-dir"
+expect 2 "unknown method" -- "$BIN" bench --data-dir "$UCI" --methods lb,dropout --out "$T/x.jsonl"
+says "unknown method \"dropout\"" "unknown method named"
+expect 2 "bad protocol" -- "$BIN" bench --data-dir "$UCI" --protocol bayes --out "$T/x.jsonl"
+says "--protocol: expected fixed or gal" "bad protocol"
+expect 2 "zero epochs" -- "$BIN" bench --data-dir "$UCI" --epochs 0 --out "$T/x.jsonl"
+says "--epochs: expected an integer in \[1," "epochs range"
+expect 2 "keep out of range" -- "$BIN" bench --data-dir "$UCI" --keep 1.5 --out "$T/x.jsonl"
+says "--keep: expected a number in \(0, 1\]" "keep range"
+expect 2 "stdout results" -- "$BIN" bench --data-dir "$UCI" --quick --out -
+expect 3 "no such folder" -- "$BIN" bench --data-dir "$T/nowhere" --quick --out "$T/x.jsonl"
+says "nowhere: not a folder" "missing folder named"
+expect 3 "no such data set" -- "$BIN" bench --data-dir "$UCI" --datasets yacht,nosuch --quick \
+    --out "$T/x.jsonl"
+says "nosuch: no such data set .*available: bostonHousing" "missing data set, the others listed"
+mkdir -p "$T/bad"
+cp -r "$ROOT/tests/data/uci_bad_range" "$T/bad/broken"
+expect 1 "bad index file" -- "$BIN" bench --data-dir "$T/bad" --datasets all --quick \
+    --out "$T/x.jsonl"
+says "broken/index_.*:[0-9]+:[0-9]+: " "bad index named with file and line"
+[ -e "$T/x.jsonl" ] && fail "a results file was created although the input was bad"
+expect 3 "report of nothing" -- "$BIN" bench --report "$T/none.jsonl"
+expect 2 "report with training options" -- "$BIN" bench --report "$T/none.jsonl" --epochs 3
+says "--report rebuilds tables only" "report refuses training options"
+
+# The size of the "Gal's protocol" run of docs/results.md; a dry run creates no file.
+expect 0 "dry run" -- "$BIN" bench --data-dir "$UCI" --datasets yacht,bostonHousing --methods all \
+    --protocol gal --out "$T/dry.jsonl" --dry-run
+outputs "^2200 units, 0 done, 2200 to run$" "2 x 20 x (3 x 13 + 4 x 4) units"
+[ -e "$T/dry.jsonl" ] && fail "a dry run created the results file"
+
+# --- the smoke run: every method, yacht, 2 splits -----------------------------------------
+cd "$T"
+expect 0 "quick run" -- "$BIN" bench --data-dir "$UCI" --quick --jobs 2 --out q.jsonl
+cp "$T/out" run.md
+says "all 14 units done" "progress summary"
+says "bench \[ *1/14\] yacht split" "progress lines"
+says "eta" "progress shows the time left"
+outputs "## Table 2: Monte Carlo objectives" "Table 2 printed"
+outputs "## Table 3: test RMSE per method" "Table 3 printed"
+outputs "\| average rank \|" "average rank printed"
+outputs "\| yacht \| 2 \|" "two splits of yacht"
+outputs "0.72 ± 0.06" "the paper's figure beside ours"
+[ "$(wc -l < q.jsonl)" -eq 14 ] || fail "14 units, found $(wc -l < q.jsonl) lines"
+[ "$(keys q.jsonl | sort -u | wc -l)" -eq 14 ] || fail "every unit once"
+grep -q '"status":"ok"' q.jsonl || fail "no unit succeeded"
+for m in lb iw tail vem-ard vem-add vem-ard-add vem-ard-add-authors; do
+    grep -q "\"method\":\"$m\"" q.jsonl || fail "no result of $m"
+done
+[ "$(wc -l < q.csv)" -eq 8 ] || fail "CSV: header and 7 rows, found $(wc -l < q.csv)"
+head -n 1 q.csv | grep -q '^dataset,method,protocol,n_ok,n_failed,rmse_mean,rmse_se,rmse_std' \
+    || fail "CSV header"
+cp q.csv run.csv
+expect 0 "report" -- "$BIN" bench --report q.jsonl --csv rep.csv
+cmp -s "$T/out" run.md || fail "the tables rebuilt by --report differ from the printed ones"
+cmp -s rep.csv run.csv || fail "the CSV rebuilt by --report differs"
+# A rerun has nothing to do and prints the same tables.
+expect 0 "rerun" -- "$BIN" bench --data-dir "$UCI" --quick --jobs 2 --out q.jsonl
+says "14 already in q.jsonl" "rerun finds the units"
+cmp -s "$T/out" run.md || fail "a rerun printed other tables"
+[ "$(wc -l < q.jsonl)" -eq 14 ] || fail "a rerun added lines"
+# Other settings into the same file are refused, and the file is untouched.
+cp q.jsonl q.before
+expect 2 "other settings" -- "$BIN" bench --data-dir "$UCI" --quick --epochs 21 --out q.jsonl
+says "run with other settings" "settings mismatch explained"
+cmp -s q.jsonl q.before || fail "a refused run changed the results file"
+
+# --- SIGKILL mid-run, then a rerun ----------------------------------------------------------
+"$BIN" bench --data-dir "$UCI" --quick --epochs 150 --splits 6 --methods lb,iw,tail \
+    --jobs 2 --out k.jsonl -q >/dev/null 2>k.err &
+pid=$!
+# Wait for a few units to be written, then kill without warning.
+i=0
+while [ "$i" -lt 300 ]; do
+    [ -f k.jsonl ] && [ "$(wc -l < k.jsonl)" -ge 3 ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+n1=$(wc -l < k.jsonl)
+[ "$n1" -ge 3 ] && [ "$n1" -lt 18 ] || fail "the kill came at an unhelpful time ($n1 of 18 units)"
+# Whatever a kill leaves, the file parses (a torn last line is ignored).
+expect 0 "report after kill" -- "$BIN" bench --report k.jsonl --csv k.csv
+# Simulate the worst case too: a line cut in the middle of its write.
+head -c "$(wc -c < k.jsonl)" k.jsonl > k.before
+printf '{"v":1,"dataset":"yacht","split":5,"meth' >> k.jsonl
+expect 0 "report of a torn file" -- "$BIN" bench --report k.jsonl --csv k.csv
+says "ignored a torn last line" "torn line noticed"
+expect 0 "rerun after kill" -- "$BIN" bench --data-dir "$UCI" --quick --epochs 150 --splits 6 \
+    --methods lb,iw,tail --jobs 2 --out k.jsonl
+says "removed a torn last line" "torn line repaired"
+says "$n1 already in k.jsonl" "the units written before the kill are kept"
+[ "$(wc -l < k.jsonl)" -eq 18 ] || fail "18 units after the rerun, found $(wc -l < k.jsonl)"
+[ "$(keys k.jsonl | sort | uniq -d | wc -l)" -eq 0 ] || fail "a unit was run twice"
+[ "$(keys k.jsonl | wc -l)" -eq 18 ] || fail "a line does not parse as a unit"
+head -c "$(wc -c < k.before)" k.jsonl | cmp -s - k.before || fail "the rerun changed old lines"
+
+# --- SIGINT stops cleanly -------------------------------------------------------------------
+"$BIN" bench --data-dir "$UCI" --quick --epochs 150 --splits 6 --methods lb,iw,tail --jobs 2 \
+    --out i.jsonl >/dev/null 2>i.err &
+pid=$!
+i=0
+while [ "$i" -lt 300 ]; do
+    [ -f i.jsonl ] && [ "$(wc -l < i.jsonl)" -ge 2 ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -INT $pid
+wait $pid
+rc=$?
+n2=$(wc -l < i.jsonl)
+if [ "$n2" -lt 18 ]; then
+    [ "$rc" -eq 130 ] || fail "SIGINT: exit $rc, wanted 130"
+    grep -q "interrupted after .*: $n2 of 18 units are in i.jsonl; rerun" i.err \
+        || { fail "SIGINT message"; cat i.err >&2; }
+fi
+[ "$(tail -c 1 i.jsonl | od -An -c | tr -d ' ')" = '\n' ] || fail "SIGINT left a partial line"
+
+# --- --jobs does not change results; Gal's protocol -----------------------------------------
+expect 0 "gal, 1 job" -- "$BIN" bench --data-dir "$UCI" --quick --protocol gal \
+    --methods lb,vem-ard --jobs 1 --out g1.jsonl -q
+expect 0 "gal, 2 jobs" -- "$BIN" bench --data-dir "$UCI" --quick --protocol gal \
+    --methods lb,vem-ard --jobs 2 --out g2.jsonl -q
+# yacht: lb searches 4 dropout rates x 3 taus (12 grid units + 1 test unit per split); the
+# EM resnet 3 taus (3 + 1).
+[ "$(wc -l < g1.jsonl)" -eq 34 ] || fail "gal: 34 units, found $(wc -l < g1.jsonl)"
+canon g1.jsonl > g1.c
+canon g2.jsonl > g2.c
+cmp -s g1.c g2.c || fail "results depend on --jobs"
+[ "$(grep -c '"grid":-1,.*"chosen_grid":[0-9]' g1.jsonl)" -eq 4 ] \
+    || fail "every gal test unit names its chosen grid point"
+grep '"grid":-1' g1.jsonl | grep -q '"learn_precision":false' || fail "gal fixes the precision"
+finish
