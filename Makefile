@@ -47,7 +47,7 @@ $(B)/libshrinknet.so: $(LIB_OBJ)
 	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDLIBS)
 $(B)/shrinknet: $(CLI_OBJ) $(B)/libshrinknet.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(CLI_LIBS) $(LDLIBS)
-$(B)/tests/%: tests/%.c tests/test_util.h $(B)/libshrinknet.a | $(B)/tests
+$(B)/tests/%: tests/%.c tests/test_util.h tests/fd_check.h $(B)/libshrinknet.a | $(B)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(CHECK_LIBS) $(LDLIBS)
 $(B)/bench/%: bench/%.c $(B)/libshrinknet.a | $(B)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(LDLIBS)
