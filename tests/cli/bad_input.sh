@@ -82,13 +82,13 @@ says "3 columns" "wrong width named"
 # A FIFO (like /dev/null, not a regular file) is written in place, never replaced by a file.
 mkfifo pipe
 timeout 60 cat pipe > from_pipe & reader=$!
-expect 0 "model to a FIFO" -- "$BIN" train --data "$YACHT" --epochs 2 -o pipe -q
+expect 0 "model to a FIFO" -- timeout 60 "$BIN" train --data "$YACHT" --epochs 2 -o pipe -q
 wait $reader
 [ -p pipe ] || fail "writing a model to a FIFO replaced it with a regular file"
 head -n 1 from_pipe | grep -q '^shrinknet-model' || fail "the FIFO did not receive the model"
 awk 'NR <= 3 { print $1 "," $2 "," $3 "," $4 "," $5 "," $6 }' "$YACHT/data.txt" > six.csv
 timeout 60 cat pipe > from_pipe & reader=$!
-expect 0 "predict to a FIFO" -- "$BIN" predict -m keep.snm --input six.csv -o pipe
+expect 0 "predict to a FIFO" -- timeout 60 "$BIN" predict -m keep.snm --input six.csv -o pipe
 wait $reader
 [ -p pipe ] || fail "writing predictions to a FIFO replaced it with a regular file"
 expect 3 "model to a folder" -- "$BIN" train --data "$YACHT" --epochs 2 -o . -q
