@@ -7,6 +7,7 @@
 
 #include "shrinknet.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -237,6 +238,20 @@ double sn_logsumexp(const double *x, size_t n);
 double sn_softplus(double x);
 double sn_softplus_inv(double y);
 double sn_sigmoid(double x);
+/* The hidden activation f and its derivative f'(a); ReLU: f'(0) := 0 (MATH.md §0). */
+static inline double sn_act(sn_activation f, double a)
+{
+    return f == SN_ACT_RELU ? (a > 0.0 ? a : 0.0) : tanh(a);
+}
+
+static inline double sn_act_deriv(sn_activation f, double a)
+{
+    if (f == SN_ACT_RELU)
+        return a > 0.0 ? 1.0 : 0.0;
+    double t = tanh(a);
+    return 1.0 - t * t;
+}
+
 /* (x − m) / s without overflow in x − m. */
 double sn_standardise(double x, double m, double s);
 
@@ -277,5 +292,9 @@ void sn_drops_end(sn_drops *d);
 /* out[i] = value for a success, 0 for a failure of n Bernoulli(pi) trials: the same trials as
  * sn_drops over the same request. */
 void sn_bernoulli_fill(sn_rng *r, double pi, double value, double *out, size_t n);
+
+/* n standard normals from the xoshiro256** stream (Ziggurat); the same draws whether asked for
+ * in one request or in several. Several times faster than n calls of sn_rng_normal. */
+void sn_rng_normal_fill(sn_rng *r, double *out, size_t n);
 
 #endif /* SN_INTERNAL_H */

@@ -115,19 +115,6 @@ void sn_vem_init(const sn_model *m, double *mu, double *rho, sn_rng *rng)
 /* Forward and backward                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
-static inline double relu_or_tanh(sn_activation f, double a)
-{
-    return f == SN_ACT_RELU ? (a > 0.0 ? a : 0.0) : tanh(a);
-}
-
-static inline double relu_or_tanh_deriv(sn_activation f, double a)
-{
-    if (f == SN_ACT_RELU)
-        return a > 0.0 ? 1.0 : 0.0;
-    double t = tanh(a);
-    return 1.0 - t * t;
-}
-
 static double rademacher(sn_rng *rng)
 {
     return sn_rng_uniform(rng) < 0.5 ? -1.0 : 1.0;
@@ -225,7 +212,7 @@ void sn_vem_forward(const sn_model *m, const double *mu, const double *rho, sn_v
         double *out = ws->in[l + 1];
         size_t n = n_rows * L->n_out;
         for (size_t k = 0; k < n; k++)
-            out[k] = relu_or_tanh(f, A[k]) + (L->is_residual ? H[k] : 0.0);
+            out[k] = sn_act(f, A[k]) + (L->is_residual ? H[k] : 0.0);
     }
 }
 
@@ -335,7 +322,7 @@ void sn_vem_backward(const sn_model *m, const double *mu, const double *rho, sn_
         if (!L->is_output) {
             const double *A = ws->a[l];
             for (size_t k = 0; k < n_rows * no; k++)
-                G[k] = D[k] * relu_or_tanh_deriv(f, A[k]);
+                G[k] = D[k] * sn_act_deriv(f, A[k]);
         }
         double *dH = l > 0 ? Dprev : NULL;
         layer_backward(m, l, mu, ws, n_rows, n_samples, est, G, g_mu, dH);

@@ -87,8 +87,7 @@ void sn_vem_authors_forward(const sn_model *m, const double *mu, const double *r
             break;
         double *out = ws->in[l + 1];
         for (size_t k = 0; k < n_rows * no; k++) {
-            double a = f == SN_ACT_RELU ? (A[k] > 0 ? A[k] : 0.0) : tanh(A[k]);
-            out[k] = a + (L->is_residual ? H[k] : 0.0);
+            out[k] = sn_act(f, A[k]) + (L->is_residual ? H[k] : 0.0);
         }
     }
 }
@@ -103,11 +102,8 @@ void sn_vem_authors_backward(const sn_model *m, const double *mu, const double *
         size_t ni = L->n_in, no = L->n_out, nw = ni * no;
         const double *M = mu + L->w_off, *H = ws->in[l], *sig = ws->sigma[l];
         if (!L->is_output)
-            for (size_t k = 0; k < n_rows * no; k++) {
-                double d = f == SN_ACT_RELU ? (ws->a[l][k] > 0 ? 1.0 : 0.0)
-                                            : 1.0 - tanh(ws->a[l][k]) * tanh(ws->a[l][k]);
-                G[k] = D[k] * d;
-            }
+            for (size_t k = 0; k < n_rows * no; k++)
+                G[k] = D[k] * sn_act_deriv(f, ws->a[l][k]);
         double *db = g_mu + L->b_off;
         memset(db, 0, no * sizeof *db);
         for (size_t k = 0; k < n_rows * no; k++) {
