@@ -3,9 +3,12 @@
  */
 #include "cmds.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *SYNOPSIS = "--data PATH [options] [-o MODEL]";
 
@@ -322,15 +325,27 @@ int cmd_train(int argc, char **argv)
         default_out = cli_default_model_name(dopt.path, dopt.split, cli_is_dir(dopt.path));
         out = default_out;
     }
-    /* Check the output location before spending the time to train. */
-    cli_out probe;
-    if (cli_out_open(&probe, out, &e) != SN_OK) {
+    /* Check the output location before spending the time to train. A device or FIFO is only
+     * checked for write permission: opening a FIFO would hand its reader an end of file. */
+    struct stat sb;
+    sn_status where = SN_OK;
+    if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode))
+            where = cli_err(&e, SN_EIO, "%s: is a folder, not a file", out);
+        else if (access(out, W_OK) != 0)
+            where = cli_err(&e, SN_EIO, "%s: %s", out, strerror(errno));
+    } else {
+        cli_out probe;
+        where = cli_out_open(&probe, out, &e);
+        if (where == SN_OK)
+            cli_out_abort(&probe);
+    }
+    if (where != SN_OK) {
         sn_data_free(train);
         sn_data_free(test);
         free(default_out);
         return cli_fail("train", &e);
     }
-    cli_out_abort(&probe);
 
     cli_progress prog;
     cli_progress_init(&prog, quiet, "train");

@@ -85,8 +85,16 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 2, argv + 2);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].fn(argc - 2, argv + 2);
+            /* Results go to stdout: a failed write there (a full disk, a closed pipe) is an
+             * input/output error, not a success. */
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "shrinknet %s: writing standard output failed\n", argv[1]);
+                return rc ? rc : EXIT_IO;
+            }
+            return rc;
+        }
     fprintf(stderr, "shrinknet: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

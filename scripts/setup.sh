@@ -3,7 +3,7 @@
 # Run as root on a fresh Debian machine, or as a user who already has the packages.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="gcc make pkg-config libc6-dev libopenblas-dev libgsl-dev check libcurl4-openssl-dev libplplot-dev plplot-driver-cairo python3 python3-numpy python3-pytest"
+PKGS="gcc make pkg-config libc6-dev libopenblas-dev libgsl-dev check libcurl4-openssl-dev libplplot-dev plplot-driver-cairo python3 python3-numpy python3-pytest clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

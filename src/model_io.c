@@ -201,6 +201,23 @@ static bool check_params(const sn_train_params *p, size_t n_in, size_t n_out, in
 #undef FAIL
 }
 
+/* Everything sn_train itself accepts (sn_train_params_check without data): parameters of the
+ * noise laws in range - a file saying "noise gaussian -3 0 true" would otherwise load and
+ * predict NaN -, hyper-prior ranges, combinations. A trained model passed it when it was
+ * trained. On failure *key is the key the message is about and msg holds it. */
+static bool check_trainable(const sn_train_params *p, int *key, char *msg, size_t size)
+{
+    sn_error e;
+    if (sn_train_params_check(p, NULL, &e) == SN_OK)
+        return true;
+    *key = strncmp(e.msg, "block noise", 11) == 0 ? K_BLOCK_NOISE
+           : strncmp(e.msg, "noise", 5) == 0     ? K_NOISE
+           : strstr(e.msg, "hyper-prior")         ? K_HYPER
+                                                  : K_METHOD;
+    snprintf(msg, size, "%.*s", (int)(size - 1), e.msg);
+    return false;
+}
+
 /* Number of entries of theta for these sizes, as sn_model_alloc lays it out (W_l and b_l per
  * weight layer); false on overflow. Load uses it only to bound the allocation by the file size
  * before calling sn_model_alloc; the arrays are then checked against the model itself. */
@@ -348,7 +365,8 @@ static sn_status check_model(const sn_model *m, const char *path, sn_error *err)
 {
     int key;
     char msg[256];
-    if (!check_params(&m->params, m->n_in, m->n_out, &key, msg, sizeof msg))
+    if (!check_params(&m->params, m->n_in, m->n_out, &key, msg, sizeof msg) ||
+        !check_trainable(&m->params, &key, msg, sizeof msg))
         return sn_fail(err, SN_EINVAL, "%s: cannot save the model: %s", path, msg);
     if (m->params.method == SN_METHOD_VEM && (!m->rho || !m->row_var || !m->layer_var))
         return sn_fail(err, SN_EINVAL, "%s: cannot save the model: a vem model without its "
@@ -950,6 +968,12 @@ sn_status sn_model_load(const char *path, sn_model **out, sn_error *err)
         size_t n_key = sp ? (size_t)(sp - extra) : strlen(extra);
         bad(&r, "unexpected line \"%.*s\" after the last array of a %s model",
             (int)(n_key < 40 ? n_key : 40), extra, sn_method_name(p.method));
+        goto fail;
+    }
+    /* Last, once the file's structure is known to be sound: the values make sense together. */
+    if (!check_trainable(&p, &key, msg, sizeof msg)) {
+        r.line = r.key_line[key];
+        bad(&r, "%s", msg);
         goto fail;
     }
     free(buf);

@@ -167,7 +167,9 @@ static double mixture_quantile(const double *yhat, size_t T, size_t stride, doub
     double z = gsl_cdf_ugaussian_Pinv(q);
     lo += z * sd - fabs(z) * sd;
     hi += z * sd + fabs(z) * sd;
-    for (int it = 0; it < 100 && hi - lo > 1e-12 * fmax(1.0, fabs(lo) + fabs(hi)); it++) {
+    /* Relative to the values and the noise scale, so that tiny units of y are resolved too. */
+    double tol = 1e-12 * fmax(sd, fabs(lo) + fabs(hi));
+    for (int it = 0; it < 200 && hi - lo > tol; it++) {
         double mid = 0.5 * (lo + hi);
         if (mixture_cdf(yhat, T, stride, sd, mid) < q)
             lo = mid;

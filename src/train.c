@@ -438,8 +438,11 @@ sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
         double v = objective_grad(t, first, nb, t->rng, &sq, &step);
         if (step.code != SN_OK) {
             roll_back(t);
-            return sn_fail(err, step.code, "epoch %zu: %s; the parameters of epoch %zu are kept",
-                           t->epoch, step.msg, t->epoch - 1);
+            return sn_fail(err, step.code, "epoch %zu: %s%s; the parameters of epoch %zu are kept",
+                           t->epoch, step.msg,
+                           step.code == SN_ENUMERIC ? " (training diverged: the learning rate may "
+                                                      "be too large)" : "",
+                           t->epoch - 1);
         }
         if (!isfinite(v) || !all_finite(t->grad, t->n_par)) {
             roll_back(t);
@@ -524,9 +527,11 @@ sn_status sn_train(const sn_train_params *p, const sn_data *d, sn_model **out, s
         if (p->progress && p->progress(&info, p->progress_user))
             break;
     }
-    st = sn_trainer_model(t, out, err);
+    /* After a failed epoch the model of the last good epoch is handed back when it can be made,
+     * but the failure reported is the training's. */
+    st = sn_trainer_model(t, out, run == SN_OK ? err : NULL);
     sn_trainer_free(t);
-    if (st != SN_OK)
+    if (st != SN_OK && run == SN_OK)
         return st;
     if (run != SN_OK) {
         if (err)
