@@ -114,11 +114,13 @@ const sn_noise *sn_block_noise_of(const sn_train_params *p);
 /* Workspace for forward and backward passes of up to cap_rows rows; sized once. */
 typedef struct {
     size_t cap_rows, n_layers, max_width;
-    double **in;     /* [n_layers] in[l]: input of layer l [rows][n_in_l] */
+    double **in;     /* [n_layers] in[l]: input of layer l [rows][n_in_l] (layers above 0: only
+                        when read back; net.c) */
     double **xi;     /* [n_layers] unit noise [rows][n_in_l], or NULL */
     double **u;      /* [n_layers] masked input in ⊙ xi [rows][n_in_l], or NULL (then = in) */
     double **tau;    /* [n_layers] block noise [rows], or NULL */
-    double **a;      /* [n_layers] pre-activation [rows][n_out_l]; a[L] is the output */
+    double **a;      /* [n_layers] pre-activation [rows][n_out_l]; a[L] the output (other layers
+                        only where the backward pass needs it; net.c) */
     sn_rng **wstate; /* [n_layers] RNG snapshot for DropConnect layers, or NULL */
     double *g, *gt, *dh, *dh2; /* [rows][max_width] gradient buffers */
     double *mask;    /* [max n_in * n_out] one row's DropConnect mask */

@@ -375,7 +375,9 @@ static double log_gamma_draw(sn_rng *r, double k)
 
 /*
  * Draws xi of MATH.md §2 (first table), u ~ U(0,1) open, eps ~ N(0,1), G(k) ~ Gamma(k,1), each
- * multiplied by c = 1/E[xi] under mean-one scaling (8):
+ * multiplied by c = 1/E[xi] under mean-one scaling (8). Bernoulli trials come from the
+ * generator's xoshiro256** stream (sn_bernoulli_fill), and so do Gaussian ones
+ * (sn_rng_normal_fill); everything else from its MT19937 stream:
  *   Bernoulli     1[u < pi]                      Gaussian      1 + sqrt(alpha) eps
  *   Rayleigh      s sqrt(-2 ln(1-u))             inv-Nakagami  sqrt(m / (Omega G(m)))
  *   half-Cauchy   eta tan(pi u / 2)              Beta          G(a) / (G(a) + G(b))
@@ -394,14 +396,16 @@ void sn_noise_sample(const sn_noise *nz, sn_rng *r, double *out, size_t n)
             out[i] = 1.0;
         break;
     case SN_NOISE_BERNOULLI:
-        /* The hot path of dropout training: one uniform and one compare per draw. */
-        for (size_t i = 0; i < n; i++)
-            out[i] = sn_rng_uniform(r) < p0 ? c : 0.0;
+        /* The hot path of dropout training: the xoshiro256** stream, by geometric gaps between
+         * the zeros when they are rare (rng.c). */
+        sn_bernoulli_fill(r, p0, c, out, n);
         break;
     case SN_NOISE_GAUSSIAN: {
+        /* Gaussian dropout, the other hot path: normals in bulk from the xoshiro256** stream. */
         const double sd = sqrt(p0);
+        sn_rng_normal_fill(r, out, n);
         for (size_t i = 0; i < n; i++)
-            out[i] = c * (1.0 + sd * sn_rng_normal(r));
+            out[i] = c * (1.0 + sd * out[i]);
         break;
     }
     case SN_NOISE_RAYLEIGH: {

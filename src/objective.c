@@ -23,11 +23,13 @@ static void tail_weights(const double *ll, size_t S, double *w)
 {
     double total = 0.0;
     for (size_t s = 0; s < S; s++) {
-        double tol = TIE_RTOL * fmax(1.0, fabs(ll[s]));
+        /* max(1, |ℓ_s|) without fmax, and a branch-free count: this loop is a sixth of an MC
+         * dropout step. */
+        double mag = fabs(ll[s]);
+        double lo = ll[s] - TIE_RTOL * (mag > 1.0 ? mag : 1.0);
         size_t count = 0;
         for (size_t k = 0; k < S; k++)
-            if (ll[k] >= ll[s] - tol)
-                count++;
+            count += ll[k] >= lo;
         w[s] = (double)S / (double)count;
         total += w[s];
     }

@@ -139,9 +139,10 @@ static void layer_forward(const sn_model *m, size_t l, const double *mu, sn_vem_
                     H, (int)ni, M, (int)no, 0.0, A, (int)no);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)no, (int)ni, 1.0,
                     hsq, (int)ni, ws->s2[l], (int)no, 0.0, delta, (int)no);
+        /* E' in bulk from the generator's fast stream (Ziggurat on xoshiro256**, rng.c). */
+        sn_rng_normal_fill(rng, e, rows * no);
         for (size_t k = 0; k < rows * no; k++) {
             delta[k] = sqrt(delta[k]);
-            e[k] = sn_rng_normal(rng);
             A[k] += delta[k] * e[k];
         }
         break;

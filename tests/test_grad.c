@@ -162,6 +162,60 @@ START_TEST(classification_gradient)
 }
 END_TEST
 
+/* The paths of src/net.c that the configurations above (4 hidden units, keep 0.7) do not take:
+ * one hidden layer with Bernoulli noise of a small drop rate (rows grouped into sources, the
+ * dropped units as geometric gaps), with and without input noise, under each MC objective, and
+ * wider layers (12 units: the reuse of equal rows and the runs of equal rows in ∂W). */
+START_TEST(wide_and_sparse_paths)
+{
+    static const char *noises[] = {"bernoulli:0.9", "bernoulli:0.97", "bernoulli:1",
+                                   "bernoulli:0.6", "gaussian:0.2"};
+    int nz = _i % 5, on_input = (_i / 5) % 2, o = (_i / 10) % 3, deep = _i / 30;
+    sn_train_params p;
+    sn_train_params_default(&p);
+    p.objective = (sn_objective)o;
+    p.n_layers = deep ? 2 : 1;
+    p.n_hidden = 12;
+    p.n_samples = 4;
+    p.batch_size = 5;
+    p.noise_on_input = on_input;
+    p.sigma0 = 1.7;
+    p.precision = 2.3;
+    p.seed = 300u + (unsigned)_i;
+    CHECK_OK(sn_noise_parse(noises[nz], &p.noise, NULL));
+    enum { N = 8, D = 3 };
+    double x[N * D], y[N];
+    sn_rng *r = sn_rng_new(31, (uint64_t)_i);
+    for (int i = 0; i < N * D; i++)
+        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
+    for (int i = 0; i < N; i++)
+        y[i] = 3.0 * sn_rng_uniform(r) - 1.0;
+    sn_data *d = NULL;
+    CHECK_OK(sn_data_new(x, y, N, D, &d, NULL));
+    sn_trainer *t = NULL;
+    sn_error err = {0};
+    ck_assert_msg(sn_trainer_new(&p, d, &t, &err) == SN_OK, "case %d: %s", _i, err.msg);
+    size_t n = t->n_par;
+    double *par = malloc(n * sizeof *par), *g = malloc(n * sizeof *g);
+    memcpy(par, t->par, n * sizeof *par);
+    for (size_t l = 0; l < t->m->n_layers; l++)
+        for (size_t j = 0; j < t->m->layers[l].n_out; j++)
+            par[t->m->layers[l].b_off + j] = 0.1 + 0.37 * sn_rng_uniform(r) - 0.2;
+    sn_trainer_objective_grad(t, par, 4242, g);
+    size_t worst_i;
+    double worst = fd_worst(t, par, 4242, g, &worst_i), norm = norm_of(g, 0, n);
+    ck_assert_msg(worst < 1e-6, "case %d (%s, input noise %d, %s, %zu hidden layers): "
+                  "coordinate %zu rel err %.3g", _i, noises[nz], on_input,
+                  sn_objective_name(p.objective), p.n_layers, worst_i, worst);
+    ck_assert_msg(norm > 1e-3, "case %d: gradient is trivially small (%g)", _i, norm);
+    free(par);
+    free(g);
+    sn_trainer_free(t);
+    sn_data_free(d);
+    sn_rng_free(r);
+}
+END_TEST
+
 START_TEST(noise_is_frozen_by_seed)
 {
     /* The same seed gives the same objective bits; another seed another value. */
@@ -198,6 +252,7 @@ static Suite *grad_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, gradient_matches_differences, 0, n_configs);
     tcase_add_loop_test(tc, classification_gradient, 0, 16);
+    tcase_add_loop_test(tc, wide_and_sparse_paths, 0, 60);
     tcase_add_test(tc, noise_is_frozen_by_seed);
     suite_add_tcase(s, tc);
     return s;

@@ -10,10 +10,14 @@
  *     tail P(|Z| > 6) = 2.0e-9 per comparison;
  *   - goodness of fit: chi-square over 50 bins equiprobable under the exact law, rejected when
  *     the upper-tail probability is below 1e-8 (one comparison per histogram).
- * With about 60 moment comparisons and 25 histograms the whole file fails by chance with
- * probability below 4e-7, i.e. less than once in 10^6 runs.
+ *   - Bernoulli runs: chi-square of the lengths of the runs of successes against the geometric
+ *     law, rejected below 1e-8 as above (4 comparisons).
+ * With about 65 moment comparisons and 30 histograms the whole file fails by chance with
+ * probability below 5e-7, i.e. less than once in 10^6 runs.
  */
 #include "test_util.h"
+
+#include "internal.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_math.h>
@@ -396,6 +400,10 @@ static const setting settings[] = {
     {{SN_NOISE_BERNOULLI, {0.995, 0}, false}, MOM_MEAN | MOM_VAR, true},
     {{SN_NOISE_BERNOULLI, {0.1, 0}, true}, MOM_MEAN | MOM_VAR, true},
     {{SN_NOISE_BERNOULLI, {1.0, 0}, true}, MOM_MEAN | MOM_VAR, true},
+    /* Either side of rng.c's switch from geometric gaps (drop rate <= 0.125) to one uniform
+     * per trial. */
+    {{SN_NOISE_BERNOULLI, {0.9, 0}, true}, MOM_MEAN | MOM_VAR, true},
+    {{SN_NOISE_BERNOULLI, {0.85, 0}, false}, MOM_MEAN | MOM_VAR, true},
     {{SN_NOISE_GAUSSIAN, {0.25, 0}, true}, MOM_MEAN | MOM_VAR, true},
     {{SN_NOISE_GAUSSIAN, {2.0, 0}, false}, MOM_MEAN | MOM_VAR, true},
     {{SN_NOISE_RAYLEIGH, {RAYLEIGH_S0, 0}, true}, MOM_MEAN | MOM_VAR, true},
@@ -545,6 +553,119 @@ START_TEST(test_determinism)
         sn_rng_free(r2);
         sn_rng_free(r3);
     }
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bernoulli trials by their failures (rng.c)                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * The runs of successes between failures of Bernoulli(pi) trials are i.i.d. Geometric:
+ * P(run = k) = (1 - pi) pi^k. The trials are drawn with sn_noise_sample in requests of random
+ * sizes (1..2000), so that gaps carried from one request to the next are tested too, and every
+ * other request is followed by a request with another pi (0.7, a fresh gap each time: exact
+ * because the law is memoryless). Chi-square over run lengths 0, 1, ... with the tail merged
+ * where the expected count falls below 100, rejected at an upper-tail probability of 1e-8.
+ */
+START_TEST(test_bernoulli_runs)
+{
+    static const double pis[] = {0.995, 0.9, 0.85, 0.5};
+    enum { MAX_BINS = 400, CHUNK_MAX = 2000 };
+    const double pi = pis[_i];
+    /* About 10^5 failures, so that every bin's expected count is large. */
+    const size_t n_total = (size_t)(1e5 / (1.0 - pi));
+    const sn_noise nz = mk(SN_NOISE_BERNOULLI, pi, 0, true), other = mk(SN_NOISE_BERNOULLI, 0.7,
+                                                                         0, true);
+    sn_rng *r = sn_rng_new(SEED + (uint64_t)_i, 5);
+    sn_rng *sizes = sn_rng_new(SEED, 6);
+    double *buf = malloc(CHUNK_MAX * sizeof *buf);
+    ck_assert_ptr_nonnull(buf);
+    size_t count[MAX_BINS + 1] = {0}; /* the last cell: runs of MAX_BINS and more */
+    size_t n_runs = 0, run = 0, done = 0, n_bad = 0;
+    bool started = false; /* the first run is counted from a failure on: skip the one before */
+    for (size_t k = 0; done < n_total; k++) {
+        size_t n = 1 + sn_rng_index(sizes, CHUNK_MAX);
+        if (n > n_total - done)
+            n = n_total - done;
+        sn_noise_sample(&nz, r, buf, n);
+        for (size_t i = 0; i < n; i++) {
+            n_bad += !(buf[i] == 0.0 || buf[i] == 1.0 / pi);
+            if (buf[i] != 0.0) {
+                run++;
+                continue;
+            }
+            if (started) {
+                count[run < MAX_BINS ? run : MAX_BINS]++;
+                n_runs++;
+            }
+            started = true;
+            run = 0;
+        }
+        done += n;
+        if (k % 2)
+            sn_noise_sample(&other, r, buf, 1 + sn_rng_index(sizes, 100));
+    }
+    ck_assert_msg(n_bad == 0, "pi = %g: %zu draws are neither 0 nor 1/pi", pi, n_bad);
+    /* Bins k = 0, 1, ... while the expected count is >= 100, then one tail bin. */
+    double chi2 = 0.0, p_k = 1.0 - pi, tail_p = 1.0;
+    size_t tail = n_runs, dof = 0, k = 0;
+    for (; k < MAX_BINS && (double)n_runs * p_k >= 100.0; k++, p_k *= pi) {
+        const double e = (double)n_runs * p_k;
+        chi2 += ((double)count[k] - e) * ((double)count[k] - e) / e;
+        tail -= count[k];
+        tail_p -= p_k;
+        dof++;
+    }
+    const double e_tail = (double)n_runs * tail_p;
+    chi2 += ((double)tail - e_tail) * ((double)tail - e_tail) / e_tail;
+    const double limit = gsl_cdf_chisq_Qinv(CHI2_ALPHA, (double)dof);
+    ck_assert_msg(dof >= 5, "pi = %g: only %zu bins", pi, dof);
+    ck_assert_msg(chi2 < limit, "pi = %g: runs chi2 = %.1f on %zu dof >= %.1f (%zu runs)", pi,
+                  chi2, dof, limit, n_runs);
+    free(buf);
+    sn_rng_free(r);
+    sn_rng_free(sizes);
+}
+END_TEST
+
+/* sn_drops lists exactly the zeros sn_bernoulli_fill (sn_noise_sample) writes for the same
+ * requests, on both sides of the switch from gaps to one uniform per trial, and keep
+ * probability 1 uses no random numbers. */
+START_TEST(test_drops_match_fill)
+{
+    static const double pis[] = {0.999, 0.95, 0.88, 0.8, 0.3};
+    enum { N = 5000 };
+    static double x[N];
+    for (size_t p = 0; p < sizeof pis / sizeof pis[0]; p++) {
+        sn_rng *a = sn_rng_new(77, p), *b = sn_rng_new(77, p);
+        for (size_t req = 0; req < 20; req++) {
+            const size_t n = 1 + (req * 977) % N;
+            sn_bernoulli_fill(a, pis[p], 2.0, x, n);
+            size_t n_zero = 0, n_listed = 0, n_wrong = 0;
+            for (size_t i = 0; i < n; i++)
+                n_zero += x[i] == 0.0;
+            sn_drops d;
+            for (sn_drops_begin(&d, b, pis[p], n); d.next < n; sn_drops_advance(&d)) {
+                n_listed++;
+                n_wrong += x[d.next] != 0.0;
+            }
+            sn_drops_end(&d);
+            ck_assert_msg(n_wrong == 0 && n_listed == n_zero,
+                          "pi = %g, request %zu: %zu listed, %zu zeros, %zu listed non-zero",
+                          pis[p], req, n_listed, n_zero, n_wrong);
+        }
+        ck_assert(sn_rng_bits(a) == sn_rng_bits(b));
+        sn_rng_free(a);
+        sn_rng_free(b);
+    }
+    sn_rng *a = sn_rng_new(78, 0), *b = sn_rng_new(78, 0);
+    sn_bernoulli_fill(a, 1.0, 1.0, x, N);
+    for (size_t i = 0; i < N; i++)
+        ck_assert(x[i] == 1.0);
+    ck_assert(sn_rng_bits(a) == sn_rng_bits(b));
+    sn_rng_free(a);
+    sn_rng_free(b);
 }
 END_TEST
 
@@ -776,6 +897,8 @@ static Suite *noise_suite(void)
     tcase_add_test(tc, test_sampler_tests_have_power);
     tcase_add_test(tc, test_sampler_invalid_is_nan);
     tcase_add_test(tc, test_determinism);
+    tcase_add_loop_test(tc, test_bernoulli_runs, 0, 4);
+    tcase_add_test(tc, test_drops_match_fill);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("spec");

@@ -1,13 +1,16 @@
 /*
  * test_rng.c — the seeded generator (src/rng.c): ranges, moments of the elementary draws,
- * uniformity of indices, shuffles, clones and streams.
+ * uniformity of indices, shuffles, clones and streams; the xoshiro256** stream of the noise.
  *
  * Fixed seeds, so outcomes are deterministic. Moment z-scores use the exact second and fourth
- * moments and must stay below 6 (two-sided normal tail 2.0e-9 per comparison); the index
- * histogram is a chi-square test rejected below an upper-tail probability of 1e-8. With about
- * 15 comparisons a correct generator fails by chance less than once in 10^7 runs.
+ * moments and must stay below 6 (two-sided normal tail 2.0e-9 per comparison), as do the
+ * per-bit counts of ones of the 64-bit words; the index and fast-normal histograms are chi-square
+ * tests rejected below an upper-tail probability of 1e-8. With about 90 comparisons a correct
+ * generator fails by chance less than once in 10^6 runs.
  */
 #include "test_util.h"
+
+#include "internal.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
@@ -55,6 +58,88 @@ START_TEST(test_uniform)
     check_moments("U(0,1)", x, N_DRAWS, 0.5, 1.0 / 12.0, 1.0 / 80.0);
     free(x);
     sn_rng_free(r);
+}
+END_TEST
+
+/* The xoshiro256** stream behind the Bernoulli noise: open-interval uniforms with the right
+ * moments, 64-bit words whose every bit is fair (z-score of the count of ones per bit), and an
+ * independent stream per stream number. */
+START_TEST(test_fast_uniform)
+{
+    sn_rng *r = sn_rng_new(21, 0);
+    double *x = malloc(N_DRAWS * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    size_t n_bad = 0;
+    for (size_t i = 0; i < N_DRAWS; i++) {
+        x[i] = sn_rng_uniform_fast(r);
+        n_bad += !(x[i] > 0.0 && x[i] < 1.0);
+    }
+    ck_assert_msg(n_bad == 0, "%zu fast uniform draws outside (0, 1)", n_bad);
+    check_moments("fast U(0,1)", x, N_DRAWS, 0.5, 1.0 / 12.0, 1.0 / 80.0);
+    enum { N_WORDS = 200000 };
+    size_t ones[64] = {0};
+    for (size_t i = 0; i < N_WORDS; i++) {
+        uint64_t w = sn_rng_bits(r);
+        for (int b = 0; b < 64; b++)
+            ones[b] += (w >> b) & 1u;
+    }
+    for (int b = 0; b < 64; b++) {
+        const double z = ((double)ones[b] - N_WORDS / 2.0) / sqrt(N_WORDS / 4.0);
+        ck_assert_msg(fabs(z) < Z_MAX, "bit %d: %zu ones in %d words, z = %.2f", b, ones[b],
+                      N_WORDS, z);
+    }
+    sn_rng *s1 = sn_rng_new(21, 1), *s2 = sn_rng_new(21, 2), *t1 = sn_rng_new(21, 1);
+    size_t n_same12 = 0, n_same11 = 0;
+    for (int i = 0; i < 64; i++) {
+        uint64_t a = sn_rng_bits(s1);
+        n_same12 += a == sn_rng_bits(s2);
+        n_same11 += a == sn_rng_bits(t1);
+    }
+    ck_assert_uint_eq(n_same12, 0);
+    ck_assert_uint_eq(n_same11, 64);
+    free(x);
+    sn_rng_free(r);
+    sn_rng_free(s1);
+    sn_rng_free(s2);
+    sn_rng_free(t1);
+}
+END_TEST
+
+/* sn_rng_normal_fill (polar method on the xoshiro256** stream): moments, a chi-square histogram
+ * over 50 bins equiprobable under N(0, 1) (rejected below an upper-tail probability of 1e-8),
+ * and the same draws in one request or in two of odd sizes (the spare of a pair is kept). */
+START_TEST(test_normal_fill)
+{
+    enum { N_BINS = 50, N_SHORT = 1000 };
+    sn_rng *r = sn_rng_new(22, 0);
+    double *x = malloc(N_DRAWS * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    sn_rng_normal_fill(r, x, N_DRAWS);
+    check_moments("fast N(0,1)", x, N_DRAWS, 0.0, 1.0, 3.0);
+    size_t count[N_BINS] = {0};
+    for (size_t i = 0; i < N_DRAWS; i++) {
+        const double p = gsl_cdf_ugaussian_P(x[i]);
+        size_t b = (size_t)(p * N_BINS);
+        count[b < N_BINS ? b : N_BINS - 1]++;
+    }
+    const double e = (double)N_DRAWS / N_BINS;
+    double chi2 = 0.0;
+    for (size_t b = 0; b < N_BINS; b++)
+        chi2 += ((double)count[b] - e) * ((double)count[b] - e) / e;
+    const double limit = gsl_cdf_chisq_Qinv(1e-8, N_BINS - 1);
+    ck_assert_msg(chi2 < limit, "fast normals: chi2 = %.2f >= %.2f on %d dof", chi2, limit,
+                  N_BINS - 1);
+    double a[N_SHORT], b[N_SHORT];
+    sn_rng *r1 = sn_rng_new(23, 0), *r2 = sn_rng_new(23, 0);
+    sn_rng_normal_fill(r1, a, N_SHORT);
+    sn_rng_normal_fill(r2, b, 137);
+    sn_rng_normal_fill(r2, b + 137, 1);
+    sn_rng_normal_fill(r2, b + 138, N_SHORT - 138);
+    ck_assert(memcmp(a, b, sizeof a) == 0);
+    free(x);
+    sn_rng_free(r);
+    sn_rng_free(r1);
+    sn_rng_free(r2);
 }
 END_TEST
 
@@ -156,7 +241,22 @@ START_TEST(test_clone_copy)
         const double u = sn_rng_uniform(r);
         ck_assert(u == sn_rng_uniform(c));
         ck_assert(u == sn_rng_uniform(d));
+        /* Both streams are copied, and the pending Bernoulli gap with them. */
+        const uint64_t w = sn_rng_bits(r);
+        ck_assert(w == sn_rng_bits(c));
+        ck_assert(w == sn_rng_bits(d));
     }
+    double xr[300], xc[300], xd[300];
+    sn_bernoulli_fill(r, 0.99, 1.0, xr, 150);
+    sn_rng_copy(d, r);
+    sn_rng_free(c);
+    c = sn_rng_clone(r);
+    ck_assert_ptr_nonnull(c);
+    sn_bernoulli_fill(r, 0.99, 1.0, xr + 150, 150);
+    sn_bernoulli_fill(c, 0.99, 1.0, xc + 150, 150);
+    sn_bernoulli_fill(d, 0.99, 1.0, xd + 150, 150);
+    ck_assert(memcmp(xr + 150, xc + 150, 150 * sizeof *xr) == 0);
+    ck_assert(memcmp(xr + 150, xd + 150, 150 * sizeof *xr) == 0);
     sn_rng_free(r);
     sn_rng_free(c);
     sn_rng_free(d);
@@ -194,6 +294,8 @@ static Suite *rng_suite(void)
     TCase *tc = tcase_create("rng");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_uniform);
+    tcase_add_test(tc, test_fast_uniform);
+    tcase_add_test(tc, test_normal_fill);
     tcase_add_test(tc, test_normal);
     tcase_add_test(tc, test_gamma);
     tcase_add_test(tc, test_index);
