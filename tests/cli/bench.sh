@@ -117,6 +117,30 @@ says "$n1 already in k.jsonl" "the units written before the kill are kept"
 [ "$(keys k.jsonl | wc -l)" -eq 18 ] || fail "a line does not parse as a unit"
 head -c "$(wc -c < k.before)" k.jsonl | cmp -s - k.before || fail "the rerun changed old lines"
 
+# --- Several kills in a row, at different moments, then a rerun to the end -------------------
+# After every kill the file parses, keeps every line it had (a torn last line aside) and never
+# holds a unit twice; the final rerun completes the set.
+prev=0
+for delay in 0.15 0.3 0.05 0.45 0.2; do
+    "$BIN" bench --data-dir "$UCI" --quick --epochs 600 --splits 6 --methods lb,iw,tail \
+        --jobs 2 --out m.jsonl -q >/dev/null 2>m.err &
+    pid=$!
+    sleep "$delay"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    [ -f m.jsonl ] || continue
+    expect 0 "report after kill ($delay s)" -- "$BIN" bench --report m.jsonl --csv m.csv
+    grep '}$' m.jsonl > m.whole    # whole lines only: a torn last line is not a unit
+    n=$(keys m.whole | wc -l)
+    [ "$n" -ge "$prev" ] || fail "kill at $delay s: $n units, fewer than the $prev before"
+    [ "$(keys m.whole | sort | uniq -d | wc -l)" -eq 0 ] || fail "kill at $delay s: a unit twice"
+    prev=$n
+done
+expect 0 "rerun after several kills" -- "$BIN" bench --data-dir "$UCI" --quick --epochs 600 \
+    --splits 6 --methods lb,iw,tail --jobs 2 --out m.jsonl -q
+[ "$(keys m.jsonl | wc -l)" -eq 18 ] || fail "18 units after the kills, found $(keys m.jsonl | wc -l)"
+[ "$(keys m.jsonl | sort | uniq -d | wc -l)" -eq 0 ] || fail "a unit was run twice after the kills"
+
 # --- SIGINT stops cleanly -------------------------------------------------------------------
 "$BIN" bench --data-dir "$UCI" --quick --epochs 150 --splits 6 --methods lb,iw,tail --jobs 2 \
     --out i.jsonl >/dev/null 2>i.err &
