@@ -101,7 +101,8 @@ typedef struct {
 /* Parse "family[:p1[,p2]]" with family one of none, bernoulli, gaussian, rayleigh, invnakagami,
  * halfcauchy, beta, uniform. Omitted parameters take documented defaults (rayleigh s = sqrt(2/pi),
  * invnakagami Omega = 1). mean_one is set true except for halfcauchy. SN_EINVAL with a message
- * naming the offending part otherwise. */
+ * naming the offending part otherwise. Whether mean-one scaling is possible (finite E[xi]) is
+ * left to sn_noise_check, so that a caller may switch mean_one off first. */
 sn_status sn_noise_parse(const char *spec, sn_noise *out, sn_error *err);
 /* Inverse of sn_noise_parse: writes e.g. "bernoulli:0.995" (%.17g parameters); returns the
  * length snprintf would have written. */

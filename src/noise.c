@@ -333,11 +333,13 @@ sn_status sn_noise_parse(const char *spec, sn_noise *out, sn_error *err)
         nz.p[0] = sqrt(2.0 / M_PI); /* the mean-one Rayleigh of MATH.md §2: E[xi] = 1 */
     if (nz.family == SN_NOISE_INVNAKAGAMI && n_fields == 1)
         nz.p[1] = 1.0;
-    nz.mean_one = nz.family != SN_NOISE_HALFCAUCHY;
-
+    /* Parsing checks the family's own parameter ranges; whether mean-one scaling is possible is
+     * sn_noise_check's question, asked once the caller has decided on scaling (--noise-raw). */
+    nz.mean_one = false;
     sn_status st = check_noise(&nz, spec, err);
     if (st != SN_OK)
         return st;
+    nz.mean_one = nz.family != SN_NOISE_HALFCAUCHY;
     *out = nz;
     return SN_OK;
 }

@@ -797,8 +797,6 @@ START_TEST(test_parse_bad)
         {"rayleigh:1,2", "expected rayleigh[:s]"},
         {"invnakagami", "expected invnakagami:m[,Omega]"},
         {"invnakagami:3,0", "spread Omega must be > 0"},
-        {"invnakagami:0.5", "mean-one needs m > 1/2"},
-        {"invnakagami:0.4,2", "infinite mean"},
         {"halfcauchy:0", "scale eta must be > 0"},
         {"halfcauchy", "expected halfcauchy:eta"},
         {"beta:1", "expected beta:a,b, got 1 parameter"},
@@ -837,6 +835,28 @@ START_TEST(test_parse_bad)
     sn_error err = {0};
     ck_assert_int_eq(sn_noise_parse(NULL, &nz, &err), SN_EINVAL);
     ck_assert(err.msg[0] != '\0');
+}
+END_TEST
+
+/* Parsing checks the parameters; mean-one feasibility is sn_noise_check's (so --noise-raw can
+ * switch scaling off first): inverse-Nakagami with m <= 1/2 has an infinite mean. */
+START_TEST(test_parse_then_check_mean_one)
+{
+    static const struct {
+        const char *spec, *must_say;
+    } cases[] = {{"invnakagami:0.5", "mean-one needs m > 1/2"},
+                 {"invnakagami:0.4,2", "infinite mean"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sn_noise nz;
+        sn_error err = {0};
+        ck_assert_int_eq(sn_noise_parse(cases[i].spec, &nz, &err), SN_OK);
+        ck_assert(nz.mean_one);
+        ck_assert_int_eq(sn_noise_check(&nz, &err), SN_EINVAL);
+        ck_assert_msg(strstr(err.msg, cases[i].must_say) != NULL, "%s: %s", cases[i].spec,
+                      err.msg);
+        nz.mean_one = false;
+        ck_assert_int_eq(sn_noise_check(&nz, &err), SN_OK);
+    }
 }
 END_TEST
 
@@ -906,6 +926,7 @@ static Suite *noise_suite(void)
     tcase_add_test(tc, test_format_roundtrip_random);
     tcase_add_test(tc, test_format_truncates);
     tcase_add_test(tc, test_parse_bad);
+    tcase_add_test(tc, test_parse_then_check_mean_one);
     tcase_add_test(tc, test_check);
     suite_add_tcase(s, tc);
     return s;
