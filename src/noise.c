@@ -433,7 +433,13 @@ void sn_noise_sample(const sn_noise *nz, sn_rng *r, double *out, size_t n)
         for (size_t i = 0; i < n; i++) {
             const double log_ga = log_gamma_draw(r, p0);
             const double log_gb = log_gamma_draw(r, p1);
-            out[i] = c / (1.0 + exp(log_gb - log_ga));
+            const double d = log_gb - log_ga;
+            /* Both log G at −∞ (shapes so small that log(u)/k overflows): the draw is then at 0
+             * or 1, and as a, b → 0 Beta(a, b) tends to Bernoulli(a/(a+b)); draw that limit. */
+            if (isnan(d))
+                out[i] = sn_rng_uniform(r) < p0 / (p0 + p1) ? c : 0.0;
+            else
+                out[i] = c / (1.0 + exp(d));
         }
         break;
     case SN_NOISE_UNIFORM: {
