@@ -419,8 +419,12 @@ void sn_noise_sample(const sn_noise *nz, sn_rng *r, double *out, size_t n)
     case SN_NOISE_INVNAKAGAMI: {
         /* c xi = exp(ln c + (ln(m/Omega) - ln G(m))/2). */
         const double half_log = log(c) + 0.5 * log(p0 / p1);
-        for (size_t i = 0; i < n; i++)
-            out[i] = exp(half_log - 0.5 * log_gamma_draw(r, p0));
+        for (size_t i = 0; i < n; i++) {
+            const double lg = log_gamma_draw(r, p0);
+            /* G(m) underflowing to 0 (log −∞) for a vanishing shape: ξ² = m/(Ω G) is then beyond
+             * any double, whatever m/Ω is; give its limit +∞ rather than ∞ − ∞ = NaN. */
+            out[i] = lg == -INFINITY ? INFINITY : exp(half_log - 0.5 * lg);
+        }
         break;
     }
     case SN_NOISE_HALFCAUCHY: {

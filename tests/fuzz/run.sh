@@ -21,7 +21,9 @@ for n in $names; do
         echo "fuzz_$n: FAIL (no $bin: run make fuzz)"; fails=$((fails + 1)); continue
     fi
     mkdir -p "$work/$n"
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    # A fixed seed: CI explores the same sequence of inputs every run (up to its time budget),
+    # so a red CI is reproducible; longer local runs (-seed random) explore further.
+    "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$art/$n-" "$work/$n" "tests/fuzz/corpus/$n" >"$work/$n.log" 2>&1
     rc=$?
     last=$(grep -E '^#[0-9]+' "$work/$n.log" | tail -n 1)
