@@ -35,6 +35,22 @@ static inline double fd_worst(sn_trainer *t, double *par, uint64_t noise_seed, c
     return worst;
 }
 
+/* A small regression problem for the gradient checks: x ~ U(-2, 2)^d, y ~ U(-1, 2), drawn from r
+ * (x first, then y). */
+static inline sn_data *fd_random_data(size_t n, size_t d, sn_rng *r)
+{
+    double *x = malloc(n * d * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
+    for (size_t i = 0; i < n; i++)
+        y[i] = 3.0 * sn_rng_uniform(r) - 1.0;
+    sn_data *data = NULL;
+    sn_status st = sn_data_new(x, y, n, d, &data, NULL);
+    free(x);
+    free(y);
+    return st == SN_OK ? data : NULL;
+}
+
 /* Euclidean norm of g[from .. to). */
 static inline double norm_of(const double *g, size_t from, size_t to)
 {

@@ -70,15 +70,9 @@ START_TEST(gradient_matches_differences)
     CHECK_OK(sn_noise_parse(c.obj == SN_OBJ_HIER ? "uniform:0.5,1.5" : "gaussian:0.2",
                             &p.block_noise, NULL));
 
-    enum { N = 7, D = 3 };
-    double x[N * D], y[N];
     sn_rng *r = sn_rng_new(99, (uint64_t)_i);
-    for (int i = 0; i < N * D; i++)
-        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
-    for (int i = 0; i < N; i++)
-        y[i] = 3.0 * sn_rng_uniform(r) - 1.0;
-    sn_data *d = NULL;
-    CHECK_OK(sn_data_new(x, y, N, D, &d, NULL));
+    sn_data *d = fd_random_data(7, 3, r);
+    ck_assert_ptr_nonnull(d);
     sn_trainer *t = NULL;
     sn_error err = {0};
     sn_status st = sn_trainer_new(&p, d, &t, &err);
@@ -183,15 +177,9 @@ START_TEST(wide_and_sparse_paths)
     p.precision = 2.3;
     p.seed = 300u + (unsigned)_i;
     CHECK_OK(sn_noise_parse(noises[nz], &p.noise, NULL));
-    enum { N = 8, D = 3 };
-    double x[N * D], y[N];
     sn_rng *r = sn_rng_new(31, (uint64_t)_i);
-    for (int i = 0; i < N * D; i++)
-        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
-    for (int i = 0; i < N; i++)
-        y[i] = 3.0 * sn_rng_uniform(r) - 1.0;
-    sn_data *d = NULL;
-    CHECK_OK(sn_data_new(x, y, N, D, &d, NULL));
+    sn_data *d = fd_random_data(8, 3, r);
+    ck_assert_ptr_nonnull(d);
     sn_trainer *t = NULL;
     sn_error err = {0};
     ck_assert_msg(sn_trainer_new(&p, d, &t, &err) == SN_OK, "case %d: %s", _i, err.msg);

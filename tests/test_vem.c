@@ -83,15 +83,9 @@ START_TEST(elbo_gradient)
     config c = configs[_i];
     sn_train_params p;
     fill_params(&p, &c, _i);
-    enum { N = 7, D = 3 };
-    double x[N * D], y[N];
     sn_rng *r = sn_rng_new(7, (uint64_t)_i);
-    for (int i = 0; i < N * D; i++)
-        x[i] = 4.0 * sn_rng_uniform(r) - 2.0;
-    for (int i = 0; i < N; i++)
-        y[i] = 3.0 * sn_rng_uniform(r) - 1.0;
-    sn_data *d = NULL;
-    CHECK_OK(sn_data_new(x, y, N, D, &d, NULL));
+    sn_data *d = fd_random_data(7, 3, r);
+    ck_assert_ptr_nonnull(d);
     sn_trainer *t = NULL;
     sn_error err = {0};
     ck_assert_msg(sn_trainer_new(&p, d, &t, &err) == SN_OK, "config %d: %s", _i, err.msg);
