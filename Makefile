@@ -3,6 +3,8 @@
 #   make check      build everything and run the whole test suite (tests/run.sh)
 #   make sanitize   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) in build-fuzz/fuzz
+#   make mpi        the CLI with MPI (Open MPI's mpicc) in build-mpi/shrinknet: mpirun -n P ... bench
+#   make check-mpi  the MPI build's tests (tests/mpi/run.sh)
 #   make bench      build the benchmark programs
 #   make clean
 
@@ -30,7 +32,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 HDRS := include/shrinknet.h $(wildcard src/*.h)
 
-.PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins
+.PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins mpi check-mpi
 all: lib cli
 lib: $(B)/libshrinknet.a $(B)/libshrinknet.so
 cli: $(B)/shrinknet
@@ -79,5 +81,12 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(B)/libshrinknet.a $(FUZZ_CL
 $(B)/fuzz:
 	mkdir -p $@
 
+# The optional MPI build: the same sources, cli/bench_mpi.c with SN_MPI (docs/scaling.md).
+MPICC ?= mpicc
+mpi:
+	$(MAKE) B=build-mpi CC=$(MPICC) CPPFLAGS="$(CPPFLAGS) -DSN_MPI" cli
+check-mpi: mpi all
+	sh tests/mpi/run.sh build-mpi/shrinknet $(B)/shrinknet
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-mpi

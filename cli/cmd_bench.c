@@ -4,6 +4,7 @@
  * itself is in src/bench.c).
  */
 #include "cmds.h"
+#include "bench_mpi.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -358,6 +359,21 @@ int cmd_bench(int argc, char **argv)
     if (rc)
         return rc == 1 ? EXIT_OK : rc;
 
+    /* Under mpirun every rank parses the same command; rank 0 alone writes files and prints
+     * tables and progress (cli/bench_mpi.c). */
+    int rank = cli_mpi_rank();
+    bool mpi = cli_mpi_size() > 1;
+    if (mpi && (report || dry_run)) {
+        if (rank != 0)
+            return EXIT_OK;
+        mpi = false; /* rank 0 alone, as without MPI */
+    }
+    if (mpi && cli_find(table, "jobs")->seen)
+        return usage_error("--jobs: under MPI every rank runs one unit at a time; start more "
+                           "ranks instead", NULL);
+    if (rank != 0)
+        quiet = true;
+
     char *paper_found = NULL;
     if (!paper) {
         paper_found = find_paper_table();
@@ -493,28 +509,45 @@ int cmd_bench(int argc, char **argv)
     sn_bench *b = NULL;
     sn_status st = sn_bench_new(&bp, data_dir, datasets, meth, n_meth, &b, &e);
     free(meth);
-    if (st != SN_OK) {
-        free(paper_found);
-        return cli_fail("bench", &e);
-    }
-    size_t torn = 0;
-    /* A dry run creates nothing: without a results file there is nothing to resume. */
-    bool attach = !(dry_run && access(out, F_OK) != 0);
-    if (attach && (st = sn_bench_resume(b, out, &torn, &e)) != SN_OK) {
+    bool root_ok = true;
+    if (mpi && !cli_mpi_all_ok(st == SN_OK, &root_ok) && st == SN_OK) {
+        /* Another rank could not plan it and said why; rank 0 says so too. */
         sn_bench_free(b);
         free(paper_found);
-        return cli_fail("bench", &e);
+        if (rank == 0)
+            fprintf(stderr, "shrinknet bench: another rank could not plan the benchmark\n");
+        return EXIT_DATA;
+    }
+    if (st != SN_OK) {
+        free(paper_found);
+        if (rank != 0 && root_ok)
+            fprintf(stderr, "shrinknet bench: rank %d: %s\n", rank, e.msg);
+        return rank == 0 ? cli_fail("bench", &e) : cli_exit_code(st);
+    }
+    size_t torn = 0;
+    /* A dry run creates nothing: without a results file there is nothing to resume. Under MPI
+     * rank 0 alone holds the file. */
+    bool attach = !(dry_run && access(out, F_OK) != 0) && rank == 0;
+    if (attach && (st = sn_bench_resume(b, out, &torn, &e)) != SN_OK)
+        rc = cli_fail("bench", &e);
+    if (mpi && (!cli_mpi_all_ok(st == SN_OK, NULL) || !cli_mpi_same_plan(b)) && !rc)
+        rc = rank == 0 ? EXIT_DATA : EXIT_OK;
+    if (rc || (st != SN_OK)) {
+        sn_bench_free(b);
+        free(paper_found);
+        return rc ? rc : cli_exit_code(st);
     }
     size_t n_units = sn_bench_n_units(b), n_done = sn_bench_n_done(b);
     if (!quiet) {
         if (torn)
             fprintf(stderr, "shrinknet bench: %s: removed a torn last line (%zu bytes) left by "
                             "an interrupted run\n", out, torn);
+        size_t par = mpi ? (size_t)cli_mpi_size() : jobs;
         fprintf(stderr, "shrinknet bench: %zu data set%s x %zu method%s, protocol %s: %zu units, "
-                        "%zu already in %s; %zu job%s\n",
+                        "%zu already in %s; %zu %s%s\n",
                 sn_bench_n_datasets(b), sn_bench_n_datasets(b) == 1 ? "" : "s", n_meth,
-                n_meth == 1 ? "" : "s", protocol, n_units, n_done, out, jobs,
-                jobs == 1 ? "" : "s");
+                n_meth == 1 ? "" : "s", protocol, n_units, n_done, out, par,
+                mpi ? "MPI rank" : "job", par == 1 ? "" : "s");
     }
     if (dry_run) {
         sn_bench_free(b);
@@ -533,10 +566,21 @@ int cmd_bench(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     run_ctx ctx = {quiet, 0};
     double t0 = now();
-    st = sn_bench_run(b, jobs, unit_cb, cancel_cb, &ctx, &e);
+    if (mpi)
+        st = cli_mpi_bench_run(b, unit_cb, cancel_cb, &ctx, &e);
+    else
+        st = sn_bench_run(b, jobs, unit_cb, cancel_cb, &ctx, &e);
     double wall = now() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    if (rank != 0) {
+        /* A rank that only ran units: rank 0 reports. */
+        sn_bench_free(b);
+        free(paper_found);
+        if (st != SN_OK)
+            return cli_fail("bench", &e);
+        return interrupted ? 128 + SIGINT : EXIT_OK;
+    }
     n_done = sn_bench_n_done(b);
     sn_bench_free(b);
     char wt[32];

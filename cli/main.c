@@ -2,6 +2,7 @@
  * main.c — `shrinknet <command> [options]`: dispatch to the subcommands.
  */
 #include "cmds.h"
+#include "bench_mpi.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -66,7 +67,17 @@ char *cli_default_model_name(const char *data_path, size_t split, bool is_uci)
     return out;
 }
 
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    cli_mpi_init(&argc, &argv);
+    int rc = run(argc, argv);
+    cli_mpi_finalize();
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     /* Small matrices: one BLAS thread unless --threads says otherwise; results then do not
      * depend on the machine's core count. */
@@ -83,6 +94,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         printf("shrinknet %s\n", SN_VERSION);
         return EXIT_OK;
+    }
+    if (cli_mpi_size() > 1 && strcmp(argv[1], "bench") != 0) {
+        if (cli_mpi_rank() == 0)
+            fprintf(stderr, "shrinknet %s: only bench runs across MPI ranks; start it without "
+                            "mpirun\n", argv[1]);
+        return EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {

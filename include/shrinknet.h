@@ -550,6 +550,43 @@ typedef int (*sn_bench_cancel_fn)(void *user);
 sn_status sn_bench_run(sn_bench *b, size_t n_jobs, sn_bench_unit_fn on_unit,
                        sn_bench_cancel_fn cancel, void *user, sn_error *err);
 
+/* The steps of sn_bench_run, for a scheduler of one's own (the MPI front end of the CLI): one
+ * process holds the plan with its results file and hands out jobs (sn_bench_take), any process
+ * that planned the same benchmark runs them (sn_bench_run_job), and the holder records what
+ * comes back (sn_bench_record) or takes the job back (sn_bench_give_back). A unit's result
+ * depends on the plan and the job alone, never on who runs it or when. Take, give back and
+ * record change the plan: one call at a time. A job is plain data (no pointers): the same
+ * bytes mean the same job to every process of the same build on the same kind of machine. */
+typedef struct {
+    uint64_t unit;           /* index in the plan */
+    int32_t chosen;          /* a test unit under Gal: the grid point chosen, else -1 */
+    double keep, tau;        /* the setting it runs with (keep NAN: not Bernoulli noise) */
+    double valid_ll;         /* the validation log-likelihood of the chosen point, or NAN */
+    char why[SN_ERROR_MSG_LEN]; /* not empty: the unit cannot run; recorded as its error */
+} sn_bench_job;
+
+/* A fingerprint of the plan (data sets, splits, every setting, seed, tag): processes compare
+ * it before sharing jobs. */
+uint64_t sn_bench_plan_hash(const sn_bench *b);
+/* Hand out the unit to run next, the longest (by a cost estimate) among those ready (a test
+ * unit under Gal waits for its grid units), and mark it running. false when none is ready now;
+ * *any_left (may be NULL) then says whether units remain (running or waiting). */
+bool sn_bench_take(sn_bench *b, sn_bench_job *job, bool *any_left);
+/* A job that will not be recorded (cancelled, its process lost) runs again later. */
+void sn_bench_give_back(sn_bench *b, const sn_bench_job *job);
+/* Train and score one job; *line receives its results line (malloc'ed, ending in '\n'), which
+ * records an error of training or data as the unit's result. cancel (may be NULL) is polled
+ * once per epoch: when it says stop, SN_OK with *line = NULL. Other errors: SN_EINVAL (no such
+ * unit), SN_ENOMEM. Thread-safe for distinct jobs: reads the plan only. */
+sn_status sn_bench_run_job(const sn_bench *b, const sn_bench_job *job, sn_bench_cancel_fn cancel,
+                           void *user, char **line, sn_error *err);
+/* Append the line of a job handed out by sn_bench_take to the results file (one write() and
+ * fsync), mark the unit done and report it to on_unit (may be NULL), whose return value goes
+ * to *stop (may be NULL). SN_EDATA when the line is not that unit's (another plan), SN_EIO when
+ * it cannot be written; the unit then runs again later. */
+sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line,
+                          sn_bench_unit_fn on_unit, void *user, int *stop, sn_error *err);
+
 /* Tables from a results file: mean, standard error and standard deviation over splits of each
  * (data set, method), the average rank by test RMSE, and the paper's own figures beside ours
  * when paper_path (a CSV file, bench/paper_table2.csv) is not NULL. Reads only; a torn last

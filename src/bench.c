@@ -74,8 +74,11 @@
 /* Width of a hidden layer when neither the method, the caller nor n_hidden.txt gives one. */
 #define DEFAULT_HIDDEN 50
 /* Relative cost of one training row (forward, backward, update) against one scored row
- * (forward only), for the estimate of the time left. */
+ * (forward only), for the estimate of the time left and the longest-first order. */
 #define TRAIN_ROW_COST 3.0
+/* Cost of a row of a variational-EM resnet against a row of an MC dropout net, training or
+ * scoring: about 30 us against 0.5 us per row and epoch on yacht (docs/performance.md). */
+#define VEM_ROW_COST 60.0
 
 static double now_seconds(void)
 {
@@ -845,6 +848,9 @@ struct sn_bench {
     /* results file */
     char *path;
     int fd;
+    /* the run: its start, and the estimated work of the units finished since */
+    bool started;
+    double t0, done_cost;
 };
 
 static void ds_free(bench_ds *d)
@@ -1386,6 +1392,7 @@ sn_status sn_bench_new(const sn_bench_params *p, const char *data_dir, const cha
                 size_t n_fit = (size_t)floor((double)n_tr * (1.0 - p->valid_fraction));
                 double per_row = TRAIN_ROW_COST * (double)c->base.n_epochs *
                                  (double)c->base.n_samples;
+                double kind = c->base.method == SN_METHOD_MC ? 1.0 : VEM_ROW_COST;
                 for (size_t g = 0; g <= c->n_grid; g++) {
                     bench_unit *u = &b->u[k++];
                     u->cfg = ci;
@@ -1393,10 +1400,10 @@ sn_status sn_bench_new(const sn_bench_params *p, const char *data_dir, const cha
                     u->grid = g < c->n_grid ? (int)g : -1;
                     u->valid_ll = NAN;
                     u->keep = u->precision = NAN;
-                    u->cost = u->grid >= 0
-                                  ? per_row * (double)n_fit +
-                                        (double)p->n_draws * (double)(n_tr - n_fit)
-                                  : per_row * (double)n_tr + (double)p->n_draws * (double)n_te;
+                    u->cost = kind * (u->grid >= 0 ? per_row * (double)n_fit +
+                                                         (double)p->n_draws * (double)(n_tr - n_fit)
+                                                   : per_row * (double)n_tr +
+                                                         (double)p->n_draws * (double)n_te);
                 }
             }
     b->n_units = k;
@@ -1567,50 +1574,17 @@ sn_status sn_bench_resume(sn_bench *b, const char *results_path, size_t *n_torn_
 /* Running one unit                                                                           */
 /* ========================================================================================== */
 
-typedef struct pool pool;
-
-/* What a worker takes to run a unit, copied under the lock. */
+/* The caller's cancel test, polled once per epoch by the training loop. */
 typedef struct {
-    size_t index;
-    int chosen;         /* test unit under Gal: the grid point chosen, or -1 */
-    double keep, tau;   /* the setting (keep NAN for non-Bernoulli; tau 0 = learned default) */
-    double valid_ll;
-    char why[SN_ERROR_MSG_LEN]; /* set when no grid point can be chosen */
-} unit_job;
-
-/* What a worker brings back. */
-typedef struct {
-    bool is_ok, cancelled;
-    double rmse, ll;
-    double keep, precision;
-    char error[SN_ERROR_MSG_LEN];
-    sbuf line;
-    double seconds;
-} unit_result;
-
-struct pool {
-    sn_bench *b;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    sn_bench_unit_fn on_unit;
-    sn_bench_cancel_fn cancel;
+    sn_bench_cancel_fn fn;
     void *user;
-    atomic_bool stop;   /* read by training callbacks without the lock */
-    sn_status fatal;
-    sn_error fatal_err;
-    double t0;
-    double done_cost;   /* work of the units finished in this run */
-    size_t n_running;
-};
+} cancel_ctx;
 
 static int unit_progress(const sn_progress *info, void *user)
 {
     (void)info;
-    pool *pl = user;
-    /* Stop within an epoch of a SIGINT or of another unit's failure to be recorded. */
-    if (atomic_load(&pl->stop) || (pl->cancel && pl->cancel(pl->user)))
-        return 1;
-    return 0;
+    const cancel_ctx *c = user;
+    return c->fn && c->fn(c->user) ? 1 : 0;
 }
 
 static void line_common(sbuf *s, const sn_bench *b, const bench_unit *u, const bench_cfg *c)
@@ -1623,10 +1597,17 @@ static void line_common(sbuf *s, const sn_bench *b, const bench_unit *u, const b
               b->p.protocol == SN_BENCH_GAL ? "gal" : "fixed");
 }
 
-static void run_unit(pool *pl, const unit_job *job, unit_result *res)
+sn_status sn_bench_run_job(const sn_bench *b, const sn_bench_job *job, sn_bench_cancel_fn cancel,
+                           void *user, char **line, sn_error *err)
 {
-    sn_bench *b = pl->b;
-    const bench_unit *u = &b->u[job->index];
+    if (line)
+        *line = NULL;
+    if (!b || !job || !line)
+        return sn_fail(err, SN_EINVAL, "sn_bench_run_job: NULL argument");
+    if (job->unit >= b->n_units || job->chosen < -1)
+        return sn_fail(err, SN_EINVAL, "sn_bench_run_job: no unit %llu in a plan of %zu",
+                       (unsigned long long)job->unit, b->n_units);
+    const bench_unit *u = &b->u[job->unit];
     const bench_cfg *c = &b->cfg[u->cfg];
     const bench_ds *d = &b->ds[c->ds];
     double t_start = now_seconds(), train_seconds = NAN;
@@ -1636,7 +1617,7 @@ static void run_unit(pool *pl, const unit_job *job, unit_result *res)
     sn_error e = {0};
     sn_status st = SN_OK;
     size_t *idx = NULL;
-    memset(res, 0, sizeof *res);
+    cancel_ctx cc = {cancel, user};
     memset(&mt, 0, sizeof mt);
     mt.rmse = mt.ll = mt.ll_gauss = mt.mae = mt.ref_abs_err = NAN;
     double precision_final = NAN;
@@ -1644,8 +1625,6 @@ static void run_unit(pool *pl, const unit_job *job, unit_result *res)
 
     sn_train_params p = c->base;
     double keep = job->keep, tau = job->tau;
-    res->keep = keep;
-    res->precision = c->learn ? NAN : tau;
     if (c->has_keep)
         p.noise.p[0] = keep;
     p.learn_precision = c->learn;
@@ -1655,10 +1634,10 @@ static void run_unit(pool *pl, const unit_job *job, unit_result *res)
                                (c->has_keep ? keep : 1.0)));
     p.seed = seed;
     p.progress = unit_progress;
-    p.progress_user = pl;
+    p.progress_user = &cc;
 
     if (job->why[0]) {
-        st = sn_fail(&e, SN_EINVAL, "%s", job->why);
+        st = sn_fail(&e, SN_EINVAL, "%.*s", (int)sizeof job->why, job->why);
         goto done;
     }
     if ((st = sn_data_read_uci(d->dir, (int)u->split, &tr, &te, &e)) != SN_OK)
@@ -1687,8 +1666,8 @@ static void run_unit(pool *pl, const unit_job *job, unit_result *res)
     double t_train = now_seconds();
     st = sn_train(&p, fit, &m, &e);
     train_seconds = now_seconds() - t_train;
-    if (atomic_load(&pl->stop) || (pl->cancel && pl->cancel(pl->user))) {
-        res->cancelled = true;
+    if (cancel && cancel(user)) {
+        st = SN_OK; /* *line stays NULL: not run */
         goto out;
     }
     if (st != SN_OK)
@@ -1696,74 +1675,77 @@ static void run_unit(pool *pl, const unit_job *job, unit_result *res)
     precision_final = sn_model_precision(m);
     st = sn_evaluate(m, eval, b->p.n_draws, sn_mix64(seed), &mt, &e);
 
-done:
-    res->is_ok = st == SN_OK;
-    res->rmse = mt.rmse;
-    res->ll = mt.ll;
-    if (!res->is_ok)
-        snprintf(res->error, sizeof res->error, "%s", e.msg[0] ? e.msg : sn_status_str(st));
-    res->seconds = now_seconds() - t_start;
-    {
-        sbuf *s = &res->line;
-        line_common(s, b, u, c);
-        sb_puts(s, ",\"status\":");
-        sb_puts(s, res->is_ok ? "\"ok\"" : "\"error\"");
-        sb_puts(s, ",\"error\":");
-        sb_json_str(s, res->is_ok ? NULL : res->error);
-        sb_printf(s, ",\"part\":\"%s\",\"rmse\":", u->grid >= 0 ? "valid" : "test");
-        sb_json_num(s, mt.rmse);
-        sb_puts(s, ",\"ll\":");
-        sb_json_num(s, mt.ll);
-        sb_puts(s, ",\"ll_gauss\":");
-        sb_json_num(s, mt.ll_gauss);
-        sb_puts(s, ",\"mae\":");
-        sb_json_num(s, mt.mae);
-        sb_puts(s, ",\"ref_abs_err\":");
-        sb_json_num(s, mt.ref_abs_err);
-        sb_puts(s, ",\"n\":");
-        if (res->is_ok)
-            sb_printf(s, "%zu", mt.n);
-        else
-            sb_puts(s, "null");
-        if (job->chosen >= 0) {
-            sb_printf(s, ",\"chosen_grid\":%d,\"valid_ll\":", job->chosen);
-            sb_json_num(s, job->valid_ll);
-        } else {
-            sb_puts(s, ",\"chosen_grid\":null,\"valid_ll\":null");
-        }
-        sb_puts(s, ",\"keep\":");
-        sb_json_num(s, c->has_keep ? keep : NAN);
-        sb_puts(s, ",\"precision\":");
-        sb_json_num(s, c->learn ? NAN : tau);
-        sb_printf(s, ",\"learn_precision\":%s,\"precision_final\":", c->learn ? "true" : "false");
-        sb_json_num(s, precision_final);
-        sb_puts(s, ",\"sigma0\":");
-        sb_json_num(s, p.sigma0);
-        sb_printf(s, ",\"arch\":\"%s\",\"n_hidden\":%zu,\"n_layers\":%zu,\"method_kind\":\"%s\"",
-                  sn_arch_name(p.arch), p.n_hidden, p.n_layers, sn_method_name(p.method));
-        bool mc = p.method == SN_METHOD_MC;
-        sb_puts(s, ",\"objective\":");
-        sb_json_str(s, mc ? sn_objective_name(p.objective) : NULL);
-        sb_puts(s, ",\"prior\":");
-        sb_json_str(s, mc ? NULL : sn_prior_name(p.prior));
-        sb_puts(s, ",\"variant\":");
-        sb_json_str(s, mc ? NULL : sn_variant_name(p.variant));
-        sb_printf(s, ",\"samples\":%zu,\"batch\":%zu,\"epochs\":%zu,\"lr\":", p.n_samples,
-                  p.batch_size, p.n_epochs);
-        sb_json_num(s, p.learning_rate);
-        sb_printf(s, ",\"draws\":%zu,\"n_train\":", b->p.n_draws);
-        if (fit)
-            sb_printf(s, "%zu", sn_data_n_rows(fit));
-        else
-            sb_puts(s, "null");
-        sb_printf(s, ",\"seed\":\"%llu\",\"version\":\"%s\",\"tag\":", (unsigned long long)seed,
-                  SN_VERSION);
-        sb_json_str(s, b->tag);
-        sb_puts(s, ",\"train_seconds\":");
-        sb_json_num(s, train_seconds);
-        sb_puts(s, ",\"seconds\":");
-        sb_json_num(s, res->seconds);
-        sb_puts(s, "}\n");
+done:;
+    bool is_ok = st == SN_OK;
+    char why[SN_ERROR_MSG_LEN];
+    snprintf(why, sizeof why, "%s", e.msg[0] ? e.msg : sn_status_str(st));
+    double seconds = now_seconds() - t_start;
+    sbuf s = {0};
+    line_common(&s, b, u, c);
+    sb_puts(&s, ",\"status\":");
+    sb_puts(&s, is_ok ? "\"ok\"" : "\"error\"");
+    sb_puts(&s, ",\"error\":");
+    sb_json_str(&s, is_ok ? NULL : why);
+    sb_printf(&s, ",\"part\":\"%s\",\"rmse\":", u->grid >= 0 ? "valid" : "test");
+    sb_json_num(&s, mt.rmse);
+    sb_puts(&s, ",\"ll\":");
+    sb_json_num(&s, mt.ll);
+    sb_puts(&s, ",\"ll_gauss\":");
+    sb_json_num(&s, mt.ll_gauss);
+    sb_puts(&s, ",\"mae\":");
+    sb_json_num(&s, mt.mae);
+    sb_puts(&s, ",\"ref_abs_err\":");
+    sb_json_num(&s, mt.ref_abs_err);
+    sb_puts(&s, ",\"n\":");
+    if (is_ok)
+        sb_printf(&s, "%zu", mt.n);
+    else
+        sb_puts(&s, "null");
+    if (job->chosen >= 0) {
+        sb_printf(&s, ",\"chosen_grid\":%d,\"valid_ll\":", (int)job->chosen);
+        sb_json_num(&s, job->valid_ll);
+    } else {
+        sb_puts(&s, ",\"chosen_grid\":null,\"valid_ll\":null");
+    }
+    sb_puts(&s, ",\"keep\":");
+    sb_json_num(&s, c->has_keep ? keep : NAN);
+    sb_puts(&s, ",\"precision\":");
+    sb_json_num(&s, c->learn ? NAN : tau);
+    sb_printf(&s, ",\"learn_precision\":%s,\"precision_final\":", c->learn ? "true" : "false");
+    sb_json_num(&s, precision_final);
+    sb_puts(&s, ",\"sigma0\":");
+    sb_json_num(&s, p.sigma0);
+    sb_printf(&s, ",\"arch\":\"%s\",\"n_hidden\":%zu,\"n_layers\":%zu,\"method_kind\":\"%s\"",
+              sn_arch_name(p.arch), p.n_hidden, p.n_layers, sn_method_name(p.method));
+    bool mc = p.method == SN_METHOD_MC;
+    sb_puts(&s, ",\"objective\":");
+    sb_json_str(&s, mc ? sn_objective_name(p.objective) : NULL);
+    sb_puts(&s, ",\"prior\":");
+    sb_json_str(&s, mc ? NULL : sn_prior_name(p.prior));
+    sb_puts(&s, ",\"variant\":");
+    sb_json_str(&s, mc ? NULL : sn_variant_name(p.variant));
+    sb_printf(&s, ",\"samples\":%zu,\"batch\":%zu,\"epochs\":%zu,\"lr\":", p.n_samples,
+              p.batch_size, p.n_epochs);
+    sb_json_num(&s, p.learning_rate);
+    sb_printf(&s, ",\"draws\":%zu,\"n_train\":", b->p.n_draws);
+    if (fit)
+        sb_printf(&s, "%zu", sn_data_n_rows(fit));
+    else
+        sb_puts(&s, "null");
+    sb_printf(&s, ",\"seed\":\"%llu\",\"version\":\"%s\",\"tag\":", (unsigned long long)seed,
+              SN_VERSION);
+    sb_json_str(&s, b->tag);
+    sb_puts(&s, ",\"train_seconds\":");
+    sb_json_num(&s, train_seconds);
+    sb_puts(&s, ",\"seconds\":");
+    sb_json_num(&s, seconds);
+    sb_puts(&s, "}\n");
+    if (s.oom) {
+        free(s.s);
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
+    } else {
+        *line = s.s;
+        st = SN_OK;
     }
 out:
     free(idx);
@@ -1772,10 +1754,11 @@ out:
     sn_data_free(te);
     sn_data_free(fit);
     sn_data_free(eval);
+    return st;
 }
 
 /* ========================================================================================== */
-/* The worker pool                                                                            */
+/* Scheduling: which unit runs next, and recording what came back                             */
 /* ========================================================================================== */
 
 /* Whether the grid units of test unit i are all done. */
@@ -1788,10 +1771,13 @@ static bool grid_done(const sn_bench *b, size_t i)
     return true;
 }
 
-/* The next unit to run (lock held), or SIZE_MAX; *any_left says whether units remain. */
+/* The next unit to run, or SIZE_MAX; *any_left says whether units remain. Longest first (by
+ * the cost estimate, ties to the lowest index): the last units to finish are then short ones
+ * and the workers run out of work together. */
 static size_t pick_unit(const sn_bench *b, bool *any_left)
 {
     *any_left = false;
+    size_t best = SIZE_MAX;
     for (size_t i = 0; i < b->n_units; i++) {
         const bench_unit *u = &b->u[i];
         if (u->state == U_DONE)
@@ -1801,18 +1787,19 @@ static size_t pick_unit(const sn_bench *b, bool *any_left)
             continue;
         if (u->grid < 0 && !grid_done(b, i))
             continue;
-        return i;
+        if (best == SIZE_MAX || u->cost > b->u[best].cost)
+            best = i;
     }
-    return SIZE_MAX;
+    return best;
 }
 
-/* Settings of unit i (lock held): a grid point's, or for a test unit the chosen one. */
-static void prepare_job(const sn_bench *b, size_t i, unit_job *job)
+/* The settings of unit i: a grid point's, or for a test unit the chosen one. */
+static void prepare_job(const sn_bench *b, size_t i, sn_bench_job *job)
 {
     const bench_unit *u = &b->u[i];
     const bench_cfg *c = &b->cfg[u->cfg];
     memset(job, 0, sizeof *job);
-    job->index = i;
+    job->unit = i;
     job->chosen = -1;
     job->valid_ll = NAN;
     size_t g = 0;
@@ -1847,15 +1834,38 @@ static void prepare_job(const sn_bench *b, size_t i, unit_job *job)
     job->tau = c->taus[g % c->n_taus];
 }
 
-/* Append one line with a single write() and make it durable (lock held). */
-static sn_status append_line(sn_bench *b, const sbuf *line, sn_error *err)
+bool sn_bench_take(sn_bench *b, sn_bench_job *job, bool *any_left)
+{
+    bool left = false;
+    size_t i = b && job ? pick_unit(b, &left) : SIZE_MAX;
+    if (any_left)
+        *any_left = left;
+    if (i == SIZE_MAX)
+        return false;
+    if (!b->started) {
+        b->started = true;
+        b->t0 = now_seconds();
+    }
+    prepare_job(b, i, job);
+    b->u[i].state = U_RUNNING;
+    return true;
+}
+
+void sn_bench_give_back(sn_bench *b, const sn_bench_job *job)
+{
+    if (b && job && job->unit < b->n_units && b->u[job->unit].state == U_RUNNING)
+        b->u[job->unit].state = U_TODO;
+}
+
+/* Append one line with a single write() and make it durable. */
+static sn_status append_line(sn_bench *b, const char *line, size_t len, sn_error *err)
 {
     off_t before = lseek(b->fd, 0, SEEK_END);
     ssize_t k;
     do
-        k = write(b->fd, line->s, line->len);
+        k = write(b->fd, line, len);
     while (k < 0 && errno == EINTR);
-    if (k < 0 || (size_t)k != line->len) {
+    if (k < 0 || (size_t)k != len) {
         int e = k < 0 ? errno : ENOSPC;
         /* Take a partial line back so that the file stays a list of whole lines. */
         if (before >= 0 && ftruncate(b->fd, before) != 0) {
@@ -1877,91 +1887,163 @@ static double remaining_cost(const sn_bench *b)
     return c;
 }
 
+sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line,
+                          sn_bench_unit_fn on_unit, void *user, int *stop, sn_error *err)
+{
+    if (stop)
+        *stop = 0;
+    if (!b || !job || !line)
+        return sn_fail(err, SN_EINVAL, "sn_bench_record: NULL argument");
+    if (b->fd < 0)
+        return sn_fail(err, SN_EINVAL, "sn_bench_record: no results file (sn_bench_resume first)");
+    if (job->unit >= b->n_units || b->u[job->unit].state != U_RUNNING)
+        return sn_fail(err, SN_EINVAL, "sn_bench_record: unit %llu was not handed out",
+                       (unsigned long long)job->unit);
+    bench_unit *u = &b->u[job->unit];
+    const bench_cfg *c = &b->cfg[u->cfg];
+    size_t len = strlen(line);
+    /* The line must be this unit's, whole, and readable by the resume: a worker of another
+     * plan (other data, another build) is refused here rather than written to the file. */
+    jobj o = {0};
+    record r;
+    const char *why = "not one line";
+    size_t col = 0;
+    bool ok = len > 1 && line[len - 1] == '\n' && !memchr(line, '\n', len - 1) &&
+              jobj_parse(line, len - 1, &o, &why, &col) && record_from(&o, 0, &r, &why);
+    jobj_free(&o);
+    if (!ok) {
+        u->state = U_TODO;
+        return sn_fail(err, SN_EDATA, "result of unit %llu: %s", (unsigned long long)job->unit,
+                       why);
+    }
+    if (strcmp(r.dataset, b->ds[c->ds].name) != 0 || strcmp(r.method, b->meth[c->meth].name) != 0 ||
+        r.split != u->split || r.grid != u->grid || strcmp(r.config, c->config) != 0) {
+        u->state = U_TODO;
+        sn_status st = sn_fail(err, SN_EDATA,
+                               "result of unit %llu is for %s split %zu %s grid %d config %s, "
+                               "not %s split %zu %s grid %d config %s (another plan?)",
+                               (unsigned long long)job->unit, r.dataset, r.split, r.method,
+                               r.grid, r.config, b->ds[c->ds].name, u->split,
+                               b->meth[c->meth].name, u->grid, c->config);
+        record_free(&r);
+        return st;
+    }
+    sn_status st = append_line(b, line, len, err);
+    if (st != SN_OK) {
+        u->state = U_TODO;
+        record_free(&r);
+        return st;
+    }
+    unit_take_record(u, &r);
+    u->state = U_DONE;
+    b->n_done++;
+    if (r.is_ok)
+        b->done_cost += u->cost;
+    if (!b->started) {
+        b->started = true;
+        b->t0 = now_seconds();
+    }
+    double elapsed = now_seconds() - b->t0, left = remaining_cost(b);
+    sn_bench_event ev;
+    ev.dataset = b->ds[c->ds].name;
+    ev.method = b->meth[c->meth].name;
+    ev.split = u->split;
+    ev.grid = u->grid;
+    ev.n_grid = c->n_grid;
+    ev.is_ok = r.is_ok;
+    ev.error = r.is_ok ? NULL : (r.error ? r.error : "error");
+    ev.rmse = r.rmse;
+    ev.ll = r.ll;
+    ev.seconds = r.seconds;
+    ev.n_done = b->n_done;
+    ev.n_total = b->n_units;
+    ev.elapsed = elapsed;
+    ev.eta = b->done_cost > 0 ? left * elapsed / b->done_cost : (left == 0 ? 0.0 : NAN);
+    /* The line without its newline. */
+    char *shown = sn_strdup(line);
+    if (shown)
+        shown[len - 1] = 0;
+    ev.line = shown ? shown : "";
+    int rc = on_unit ? on_unit(&ev, user) : 0;
+    if (stop)
+        *stop = rc;
+    free(shown);
+    record_free(&r);
+    return SN_OK;
+}
+
+/* ========================================================================================== */
+/* The worker pool: sn_bench_take, sn_bench_run_job and sn_bench_record on threads            */
+/* ========================================================================================== */
+
+typedef struct {
+    sn_bench *b;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sn_bench_unit_fn on_unit;
+    sn_bench_cancel_fn cancel;
+    void *user;
+    atomic_bool stop;   /* read by training callbacks without the lock */
+    sn_status fatal;
+    sn_error fatal_err;
+} pool;
+
+/* Stop within an epoch of a SIGINT or of another unit's failure to be recorded. */
+static int pool_cancel(void *user)
+{
+    pool *pl = user;
+    if (atomic_load(&pl->stop))
+        return 1;
+    if (pl->cancel && pl->cancel(pl->user)) {
+        atomic_store(&pl->stop, true);
+        return 1;
+    }
+    return 0;
+}
+
 static void *worker(void *arg)
 {
     pool *pl = arg;
     sn_bench *b = pl->b;
     pthread_mutex_lock(&pl->mu);
     for (;;) {
-        if (atomic_load(&pl->stop) || pl->fatal != SN_OK)
+        if (pool_cancel(pl) || pl->fatal != SN_OK)
             break;
-        if (pl->cancel && pl->cancel(pl->user)) {
-            atomic_store(&pl->stop, true);
-            break;
-        }
         bool any_left;
-        size_t i = pick_unit(b, &any_left);
-        if (i == SIZE_MAX) {
+        sn_bench_job job;
+        if (!sn_bench_take(b, &job, &any_left)) {
             if (!any_left)
                 break;
             /* Test units wait for their grid units, which other workers are running. */
             pthread_cond_wait(&pl->cv, &pl->mu);
             continue;
         }
-        unit_job job;
-        prepare_job(b, i, &job);
-        b->u[i].state = U_RUNNING;
-        pl->n_running++;
         pthread_mutex_unlock(&pl->mu);
 
-        unit_result res;
-        run_unit(pl, &job, &res);
+        char *line = NULL;
+        sn_error e = {0};
+        sn_status st = sn_bench_run_job(b, &job, pool_cancel, pl, &line, &e);
 
         pthread_mutex_lock(&pl->mu);
-        pl->n_running--;
-        bench_unit *u = &b->u[i];
-        if (res.cancelled || atomic_load(&pl->stop) || pl->fatal != SN_OK) {
+        if (!line || atomic_load(&pl->stop) || pl->fatal != SN_OK) {
             /* Not recorded: the unit runs again next time. */
-            u->state = U_TODO;
-            if (res.cancelled)
+            sn_bench_give_back(b, &job);
+            if (st != SN_OK && pl->fatal == SN_OK) {
+                pl->fatal = st;
+                pl->fatal_err = e;
                 atomic_store(&pl->stop, true);
-        } else if (res.line.oom) {
-            u->state = U_TODO;
-            pl->fatal = sn_fail(&pl->fatal_err, SN_ENOMEM, "out of memory");
+            }
         } else {
-            sn_status st = append_line(b, &res.line, &pl->fatal_err);
+            int stop = 0;
+            st = sn_bench_record(b, &job, line, pl->on_unit, pl->user, &stop, &pl->fatal_err);
             if (st != SN_OK) {
-                u->state = U_TODO;
                 pl->fatal = st;
                 atomic_store(&pl->stop, true);
-            } else {
-                u->state = U_DONE;
-                u->is_ok = res.is_ok;
-                u->valid_ll = res.is_ok && u->grid >= 0 ? res.ll : NAN;
-                u->keep = res.keep;
-                u->precision = res.precision;
-                free(u->error);
-                u->error = res.is_ok ? NULL : sn_strdup(res.error);
-                b->n_done++;
-                if (res.is_ok)
-                    pl->done_cost += u->cost;
-                double elapsed = now_seconds() - pl->t0;
-                double left = remaining_cost(b);
-                sn_bench_event ev;
-                const bench_cfg *c = &b->cfg[u->cfg];
-                ev.dataset = b->ds[c->ds].name;
-                ev.method = b->meth[c->meth].name;
-                ev.split = u->split;
-                ev.grid = u->grid;
-                ev.n_grid = c->n_grid;
-                ev.is_ok = res.is_ok;
-                ev.error = res.is_ok ? NULL : res.error;
-                ev.rmse = res.rmse;
-                ev.ll = res.ll;
-                ev.seconds = res.seconds;
-                ev.n_done = b->n_done;
-                ev.n_total = b->n_units;
-                ev.elapsed = elapsed;
-                ev.eta = pl->done_cost > 0 ? left * elapsed / pl->done_cost
-                                           : (left == 0 ? 0.0 : NAN);
-                /* The line without its newline. */
-                res.line.s[res.line.len - 1] = 0;
-                ev.line = res.line.s;
-                if (pl->on_unit && pl->on_unit(&ev, pl->user))
-                    atomic_store(&pl->stop, true);
+            } else if (stop) {
+                atomic_store(&pl->stop, true);
             }
         }
-        free(res.line.s);
+        free(line);
         pthread_cond_broadcast(&pl->cv);
     }
     pthread_cond_broadcast(&pl->cv);
@@ -1987,7 +2069,9 @@ sn_status sn_bench_run(sn_bench *b, size_t n_jobs, sn_bench_unit_fn on_unit,
     pl.on_unit = on_unit;
     pl.cancel = cancel;
     pl.user = user;
-    pl.t0 = now_seconds();
+    b->started = true;
+    b->t0 = now_seconds();
+    b->done_cost = 0.0;
     if (pthread_mutex_init(&pl.mu, NULL) != 0)
         return sn_fail(err, SN_ENOMEM, "cannot create a mutex");
     if (pthread_cond_init(&pl.cv, NULL) != 0) {
@@ -2024,6 +2108,19 @@ sn_status sn_bench_run(sn_bench *b, size_t n_jobs, sn_bench_unit_fn on_unit,
             *err = pl.fatal_err;
     }
     return st;
+}
+
+uint64_t sn_bench_plan_hash(const sn_bench *b)
+{
+    if (!b)
+        return 0;
+    uint64_t h = sn_mix64(b->p.seed ^ (uint64_t)b->n_units);
+    for (size_t i = 0; i < b->n_ds; i++)
+        h = sn_mix64(h ^ fnv1a(b->ds[i].name) ^ (uint64_t)b->ds[i].n_splits);
+    for (size_t k = 0; k < b->n_ds * b->n_meth; k++)
+        h = sn_mix64(h ^ fnv1a(b->cfg[k].config) ^ (uint64_t)b->cfg[k].n_grid);
+    h = sn_mix64(h ^ fnv1a(b->tag));
+    return h;
 }
 
 /* ========================================================================================== */
