@@ -530,12 +530,13 @@ int cmd_bench(int argc, char **argv)
     bool attach = !(dry_run && access(out, F_OK) != 0) && rank == 0;
     if (attach && (st = sn_bench_resume(b, out, &torn, &e)) != SN_OK)
         rc = cli_fail("bench", &e);
-    if (mpi && (!cli_mpi_all_ok(st == SN_OK, NULL) || !cli_mpi_same_plan(b)) && !rc)
-        rc = rank == 0 ? EXIT_DATA : EXIT_OK;
-    if (rc || (st != SN_OK)) {
+    /* Collective: every rank learns that rank 0 could not attach the file, or that the ranks
+     * planned different benchmarks (other data, options or builds), and stops. */
+    bool refused = mpi && (!cli_mpi_all_ok(st == SN_OK, NULL) || !cli_mpi_same_plan(b));
+    if (rc || st != SN_OK || refused) {
         sn_bench_free(b);
         free(paper_found);
-        return rc ? rc : cli_exit_code(st);
+        return rc ? rc : st != SN_OK ? cli_exit_code(st) : EXIT_DATA;
     }
     size_t n_units = sn_bench_n_units(b), n_done = sn_bench_n_done(b);
     if (!quiet) {

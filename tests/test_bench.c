@@ -478,6 +478,110 @@ START_TEST(jobs_do_not_change_results)
 }
 END_TEST
 
+/* The steps of sn_bench_run by hand, as another scheduler (the MPI front end) uses them: jobs
+ * taken several at a time and recorded in reverse order give the same file as sn_bench_run;
+ * a job given back runs again; a line of another unit is refused and nothing is written. */
+START_TEST(steps_by_hand_match_run)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    p.protocol = SN_BENCH_GAL;
+    char r1[600], r2[600];
+    snprintf(r1, sizeof r1, "%s/s1.jsonl", root);
+    snprintf(r2, sizeof r2, "%s/s2.jsonl", root);
+    sn_bench *b = plan(&p, "toy", "lb,vem-ard", r1);
+    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
+    sn_bench_free(b);
+
+    b = plan(&p, "toy", "lb,vem-ard", r2);
+    sn_bench *other = plan(&p, "toy", "lb,vem-ard", NULL); /* a second process's plan */
+    ck_assert(sn_bench_plan_hash(b) == sn_bench_plan_hash(other));
+    size_t n_units = sn_bench_n_units(b);
+    sn_bench_job jobs[8];
+    sn_error e = {0};
+    bool any_left = true, gave_back = false, refused = false;
+    while (sn_bench_n_done(b) < n_units) {
+        size_t k = 0;
+        while (k < 8 && sn_bench_take(b, &jobs[k], &any_left))
+            k++;
+        ck_assert_msg(k > 0, "nothing to take with %zu of %zu done", sn_bench_n_done(b),
+                      n_units);
+        ck_assert(any_left);
+        for (size_t i = k; i-- > 0;) {
+            char *line = NULL;
+            CHECK_OK(sn_bench_run_job(other, &jobs[i], NULL, NULL, &line, NULL));
+            ck_assert(line != NULL && line[strlen(line) - 1] == '\n');
+            if (!gave_back) {
+                /* Dropped (its process lost): it runs again later. */
+                sn_bench_give_back(b, &jobs[i]);
+                gave_back = true;
+                free(line);
+                continue;
+            }
+            if (!refused && k > 1 && i > 0) {
+                /* Another unit's line under this job: refused, the file untouched. */
+                size_t before = count_lines(r2);
+                char *wrong = NULL;
+                CHECK_OK(sn_bench_run_job(other, &jobs[i - 1], NULL, NULL, &wrong, NULL));
+                ck_assert_int_eq(sn_bench_record(b, &jobs[i], wrong, NULL, NULL, NULL, &e),
+                                 SN_EDATA);
+                ck_assert_msg(strstr(e.msg, "another plan") != NULL, "%s", e.msg);
+                ck_assert_uint_eq(count_lines(r2), before);
+                free(wrong);
+                refused = true;
+                /* Refused: the unit went back to the queue. */
+                free(line);
+                continue;
+            }
+            int stop = 1;
+            CHECK_OK(sn_bench_record(b, &jobs[i], line, NULL, NULL, &stop, NULL));
+            ck_assert_int_eq(stop, 0);
+            free(line);
+        }
+    }
+    ck_assert(!sn_bench_take(b, &jobs[0], &any_left));
+    ck_assert(!any_left);
+    ck_assert(gave_back && refused);
+    sn_bench_free(other);
+    sn_bench_free(b);
+    char *a = canonical(r1), *c = canonical(r2);
+    ck_assert_msg(strcmp(a, c) == 0, "steps by hand differ from sn_bench_run:\n%s\n---\n%s", a,
+                  c);
+    free(a);
+    free(c);
+    ck_assert_uint_eq(check_unique_units(r2), n_units);
+}
+END_TEST
+
+/* The longest units go first: every EM unit (about 60 times the work of a dropout unit of the
+ * same size) is handed out before any dropout unit of the fixed protocol. */
+START_TEST(take_longest_first)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    char r[600];
+    snprintf(r, sizeof r, "%s/lf.jsonl", root);
+    sn_bench *b = plan(&p, "toy", "lb,vem-ard,tail", r);
+    size_t n = sn_bench_n_units(b), n_em = 0;
+    sn_bench_job job;
+    bool seen_mc = false;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(sn_bench_take(b, &job, NULL));
+        char *line = NULL;
+        CHECK_OK(sn_bench_run_job(b, &job, NULL, NULL, &line, NULL));
+        bool em = strstr(line, "\"method\":\"vem-ard\"") != NULL;
+        ck_assert_msg(!(em && seen_mc), "an EM unit after a dropout unit: %.80s", line);
+        seen_mc = seen_mc || !em;
+        n_em += em;
+        CHECK_OK(sn_bench_record(b, &job, line, NULL, NULL, NULL, NULL));
+        free(line);
+    }
+    ck_assert_uint_eq(n_em, n / 3);
+    ck_assert(!sn_bench_take(b, &job, NULL));
+    sn_bench_free(b);
+}
+END_TEST
+
 START_TEST(gal_chooses_best_validation)
 {
     sn_bench_params p;
@@ -892,6 +996,8 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, cancel_records_nothing);
     tcase_add_test(tc, jobs_do_not_change_results);
     tcase_add_test(tc, gal_chooses_best_validation);
+    tcase_add_test(tc, steps_by_hand_match_run);
+    tcase_add_test(tc, take_longest_first);
     tcase_add_test(tc, torn_last_line);
     tcase_add_test(tc, malformed_line);
     tcase_add_test(tc, other_settings_refused);
