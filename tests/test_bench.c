@@ -170,6 +170,15 @@ static sn_bench *plan(const sn_bench_params *p, const char *datasets, const char
     return b;
 }
 
+/* Plan, run to the end on n_jobs threads, free: the results are in the file. */
+static void run_all(const sn_bench_params *p, const char *datasets, const char *methods,
+                    const char *results, size_t n_jobs)
+{
+    sn_bench *b = plan(p, datasets, methods, results);
+    CHECK_OK(sn_bench_run(b, n_jobs, NULL, NULL, NULL, NULL));
+    sn_bench_free(b);
+}
+
 typedef struct {
     size_t calls, stop_after;
     size_t last_done;
@@ -408,9 +417,7 @@ START_TEST(stop_and_resume)
     sn_bench_params q = p;
     q.n_splits = 1;
     snprintf(res, sizeof res, "%s/r1.jsonl", root);
-    b = plan(&q, "toy", "lb", res);
-    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&q, "toy", "lb", res, 1);
     b = plan(&p, "toy", "lb", res);
     ck_assert_uint_eq(sn_bench_n_done(b), 1);
     ck_assert_uint_eq(sn_bench_n_units(b), 3);
@@ -446,12 +453,8 @@ START_TEST(jobs_do_not_change_results)
     char r1[600], r3[600];
     snprintf(r1, sizeof r1, "%s/j1.jsonl", root);
     snprintf(r3, sizeof r3, "%s/j3.jsonl", root);
-    sn_bench *b = plan(&p, "toy", "lb,iw", r1);
-    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
-    b = plan(&p, "toy", "lb,iw", r3);
-    CHECK_OK(sn_bench_run(b, 3, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&p, "toy", "lb,iw", r1, 1);
+    run_all(&p, "toy", "lb,iw", r3, 3);
     char *a = canonical(r1), *c = canonical(r3);
     ck_assert_msg(strcmp(a, c) == 0, "results differ between 1 and 3 jobs:\n%s\n---\n%s", a, c);
     ck_assert(strlen(a) > 1000);
@@ -489,11 +492,9 @@ START_TEST(steps_by_hand_match_run)
     char r1[600], r2[600];
     snprintf(r1, sizeof r1, "%s/s1.jsonl", root);
     snprintf(r2, sizeof r2, "%s/s2.jsonl", root);
-    sn_bench *b = plan(&p, "toy", "lb,vem-ard", r1);
-    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&p, "toy", "lb,vem-ard", r1, 1);
 
-    b = plan(&p, "toy", "lb,vem-ard", r2);
+    sn_bench *b = plan(&p, "toy", "lb,vem-ard", r2);
     sn_bench *other = plan(&p, "toy", "lb,vem-ard", NULL); /* a second process's plan */
     ck_assert(sn_bench_plan_hash(b) == sn_bench_plan_hash(other));
     size_t n_units = sn_bench_n_units(b);
@@ -589,9 +590,7 @@ START_TEST(gal_chooses_best_validation)
     p.protocol = SN_BENCH_GAL;
     char res[600];
     snprintf(res, sizeof res, "%s/g.jsonl", root);
-    sn_bench *b = plan(&p, "small", "tail", res);
-    CHECK_OK(sn_bench_run(b, 2, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&p, "small", "tail", res, 2);
     /* For each split: the grid lines' validation ll, and the test line's choice. */
     size_t len;
     char *s = read_all(res, &len);
@@ -708,9 +707,7 @@ START_TEST(malformed_line)
     quick_params(&p);
     char res[600];
     snprintf(res, sizeof res, "%s/m.jsonl", root);
-    sn_bench *b = plan(&p, "small", "lb", res);
-    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&p, "small", "lb", res, 1);
     size_t len;
     char *good = read_all(res, &len);
     char *nl = strchr(good, '\n');
@@ -732,7 +729,7 @@ START_TEST(malformed_line)
         ck_assert(r == NULL);
         sn_bench_method m;
         CHECK_OK(sn_bench_method_preset("lb", &m, NULL));
-        b = NULL;
+        sn_bench *b = NULL;
         CHECK_OK(sn_bench_new(&p, root, "small", &m, 1, &b, NULL));
         ck_assert_int_eq(sn_bench_resume(b, res, NULL, &e), SN_EDATA);
         sn_bench_free(b);
@@ -751,13 +748,12 @@ START_TEST(other_settings_refused)
     quick_params(&p);
     char res[600];
     snprintf(res, sizeof res, "%s/o.jsonl", root);
-    sn_bench *b = plan(&p, "small", "lb", res);
-    CHECK_OK(sn_bench_run(b, 1, NULL, NULL, NULL, NULL));
-    sn_bench_free(b);
+    run_all(&p, "small", "lb", res, 1);
     char *before = read_all(res, NULL);
     p.n_epochs = 4;
     sn_bench_method m;
     CHECK_OK(sn_bench_method_preset("lb", &m, NULL));
+    sn_bench *b = NULL;
     CHECK_OK(sn_bench_new(&p, root, "small", &m, 1, &b, NULL));
     sn_error e = {0};
     ck_assert_int_eq(sn_bench_resume(b, res, NULL, &e), SN_EINVAL);
