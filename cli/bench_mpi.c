@@ -199,11 +199,6 @@ static sn_status follower(const sn_bench *b, sn_bench_cancel_fn cancel, void *us
         }
         MPI_Recv(&job, (int)sizeof job, MPI_BYTE, 0, TAG_JOB, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
-        if (kind == REQ_FAIL || kind == REQ_LEAVE) {
-            /* Rank 0 had a job on its way before it read our leave: hand it back. */
-            send_request(REQ_LEAVE, &job, NULL);
-            continue;
-        }
         sn_error e = {0};
         sn_status rs = sn_bench_run_job(b, &job, cancel, user, &text, &e);
         if (rs != SN_OK) {

@@ -1834,6 +1834,15 @@ static void prepare_job(const sn_bench *b, size_t i, sn_bench_job *job)
     job->tau = c->taus[g % c->n_taus];
 }
 
+/* The run's clock starts with its first unit handed out or recorded (sn_bench_run resets it). */
+static void mark_started(sn_bench *b)
+{
+    if (!b->started) {
+        b->started = true;
+        b->t0 = now_seconds();
+    }
+}
+
 bool sn_bench_take(sn_bench *b, sn_bench_job *job, bool *any_left)
 {
     bool left = false;
@@ -1842,10 +1851,7 @@ bool sn_bench_take(sn_bench *b, sn_bench_job *job, bool *any_left)
         *any_left = left;
     if (i == SIZE_MAX)
         return false;
-    if (!b->started) {
-        b->started = true;
-        b->t0 = now_seconds();
-    }
+    mark_started(b);
     prepare_job(b, i, job);
     b->u[i].state = U_RUNNING;
     return true;
@@ -1939,10 +1945,7 @@ sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line
     b->n_done++;
     if (r.is_ok)
         b->done_cost += u->cost;
-    if (!b->started) {
-        b->started = true;
-        b->t0 = now_seconds();
-    }
+    mark_started(b);
     double elapsed = now_seconds() - b->t0, left = remaining_cost(b);
     sn_bench_event ev;
     ev.dataset = b->ds[c->ds].name;
