@@ -10,19 +10,31 @@
 
 CC      ?= cc
 OPT     ?= -O2 -g
-WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -pthread)
-CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS)
+JSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L $(BLAS_CFLAGS) $(JSON_CFLAGS)
+# Every object also writes its header dependencies (.d), so that a changed header rebuilds
+# exactly the objects that include it.
+DEPFLAGS = -MMD -MP
 CFLAGS  += $(OPT) $(WARN) -fPIC
-LDLIBS  := -lgsl $(BLAS_LIBS) -lm
+LDLIBS  := $(JSON_LIBS) -lgsl $(BLAS_LIBS) -lm
 # The CLI alone also draws figures (PLplot) and downloads data (libcurl).
 CLI_CFLAGS := $(shell pkg-config --cflags plplot libcurl 2>/dev/null)
 CLI_LIBS   := $(shell pkg-config --libs plplot libcurl 2>/dev/null || echo -lplplot -lcurl)
 
+# The library's version (one source of truth: SN_VERSION in include/shrinknet.h) and its SONAME.
+VERSION := $(shell sed -n 's/^\#define SN_VERSION "\(.*\)"/\1/p' include/shrinknet.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libshrinknet.so.$(SOMAJOR)
+
 B := build
-LIB_SRC  := $(wildcard src/*.c)
+# src/ holds one folder per layer (core <- net, vem <- model <- io <- bench); see docs/ARCHITECTURE.md.
+LAYERS   := core net vem model io bench
+LIB_SRC  := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(patsubst cli/%.c,$(B)/cli/%.o,$(CLI_SRC))
@@ -30,7 +42,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
-HDRS := include/shrinknet.h $(wildcard src/*.h)
+DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 .PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins mpi check-mpi
 all: lib cli
@@ -39,14 +51,20 @@ cli: $(B)/shrinknet
 tests: $(TEST_BIN) $(B)/shrinknet
 bench: $(BENCH_BIN) $(B)/shrinknet
 
-$(B)/obj/%.o: src/%.c $(HDRS) | $(B)/obj
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
-$(B)/cli/%.o: cli/%.c $(HDRS) $(wildcard cli/*.h) | $(B)/cli
-	$(CC) $(CPPFLAGS) -Icli $(CLI_CFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(B)/cli/%.o: cli/%.c | $(B)/cli
+	$(CC) $(CPPFLAGS) -Icli $(CLI_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(B)/libshrinknet.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
-$(B)/libshrinknet.so: $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDLIBS)
+# The shared library carries its SONAME; build/libshrinknet.so.MAJOR links to it as the loader
+# expects, and build/libshrinknet.so is the development link.
+$(B)/libshrinknet.so: $(B)/libshrinknet.so.$(VERSION)
+	ln -sf libshrinknet.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf libshrinknet.so.$(VERSION) $@
+$(B)/libshrinknet.so.$(VERSION): $(LIB_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
 $(B)/shrinknet: $(CLI_OBJ) $(B)/libshrinknet.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(CLI_LIBS) $(LDLIBS)
 $(B)/tests/%: tests/%.c tests/test_util.h tests/fd_check.h $(B)/libshrinknet.a | $(B)/tests
@@ -54,8 +72,10 @@ $(B)/tests/%: tests/%.c tests/test_util.h tests/fd_check.h $(B)/libshrinknet.a |
 $(B)/bench/%: bench/%.c $(B)/libshrinknet.a | $(B)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libshrinknet.a $(LDLIBS)
 
-$(B)/obj $(B)/cli $(B)/tests $(B)/bench:
+$(B)/cli $(B)/tests $(B)/bench:
 	mkdir -p $@
+
+-include $(DEPS)
 
 check: all tests
 	sh tests/run.sh $(B)

@@ -4,7 +4,7 @@
 #ifndef SN_FD_CHECK_H
 #define SN_FD_CHECK_H
 
-#include "trainer.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <stdlib.h>

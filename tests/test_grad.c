@@ -136,7 +136,7 @@ START_TEST(classification_gradient)
     sn_trainer *t = NULL;
     sn_error err = {0};
     ck_assert_msg(sn_trainer_new(&p, d, &t, &err) == SN_OK, "%s", err.msg);
-    ck_assert_int_eq(t->m->n_out, lik ? 3 : 1);
+    ck_assert_uint_eq(t->m->n_out, lik ? 3u : 1u);
     size_t n = t->n_par;
     double *par = malloc(n * sizeof *par), *g = malloc(n * sizeof *g);
     memcpy(par, t->par, n * sizeof *par);

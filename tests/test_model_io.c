@@ -4,7 +4,7 @@
  */
 #include "test_util.h"
 
-#include "internal.h"
+#include "io/io.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -17,7 +17,7 @@
  */
 #include "test_util.h"
 
-#include "internal.h"
+#include "core/core.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_math.h>

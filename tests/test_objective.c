@@ -4,7 +4,7 @@
  */
 #include "test_util.h"
 
-#include "internal.h"
+#include "core/core.h"
 
 START_TEST(tail_no_ties)
 {

@@ -10,7 +10,7 @@
  */
 #include "test_util.h"
 
-#include "internal.h"
+#include "core/core.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>

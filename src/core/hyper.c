@@ -15,7 +15,7 @@
  *
  * The half-Cauchy density is maximised over the std (no Jacobian), the reference's convention.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <ctype.h>
 #include <errno.h>

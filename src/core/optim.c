@@ -3,7 +3,7 @@
  *
  * Both ascend: the gradient given is that of an objective being maximised.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <math.h>
 #include <stdlib.h>

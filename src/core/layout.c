@@ -1,54 +1,16 @@
 /*
- * model.c — the model object: parameter layout table, allocation, copy, accessors and the
- * default training parameters.
+ * layout.c — the model object: its parameter layout table, allocation, copy and accessors.
+ * It lives in the core because the network passes (net/, vem/) compute on it.
  *
  * Layout (STYLE.md "Memory"): all weights and biases live in one contiguous array theta, layer
  * by layer, W_l [n_in][n_out] row-major then b_l [n_out]. EM nets mirror it with rho (posterior
  * std through softplus) and keep one prior variance per row (row_var) and per layer (layer_var).
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-void sn_train_params_default(sn_train_params *p)
-{
-    memset(p, 0, sizeof *p);
-    p->arch = SN_ARCH_MLP;
-    p->n_hidden = 50;
-    p->n_layers = 1;
-    p->activation = SN_ACT_RELU;
-    p->likelihood = SN_LIK_GAUSSIAN;
-    p->n_classes = 0;
-    p->method = SN_METHOD_MC;
-    p->noise.family = SN_NOISE_BERNOULLI;
-    p->noise.p[0] = 0.995; /* the paper's dropout rate p = 0.005 */
-    p->noise.mean_one = true;
-    p->block_noise.family = SN_NOISE_NONE;
-    p->placement = SN_PLACE_UNITS;
-    p->noise_on_input = true;
-    p->objective = SN_OBJ_LB;
-    p->n_samples = 10;
-    p->sigma0 = INFINITY;
-    p->prior = SN_PRIOR_ARD;
-    p->hyper.family = SN_HYPER_INVGAMMA;
-    p->hyper.a = 3.0;
-    p->hyper.b = 3.0;
-    p->estimator = SN_EST_LOCAL;
-    p->variant = SN_VARIANT_EXACT;
-    p->precision = 0.0; /* learned, from a residual std of 0.32 target std */
-    p->learn_precision = true;
-    p->optimizer = SN_OPT_ADAM;
-    p->learning_rate = 1e-3;
-    p->adam_beta1 = 0.9;
-    p->adam_beta2 = 0.999;
-    p->adam_eps = 1e-8;
-    p->momentum = 0.0;
-    p->batch_size = 32;
-    p->n_epochs = 4500;
-    p->seed = 1;
-}
 
 sn_status sn_model_alloc(const sn_train_params *p, size_t n_in, size_t n_out, sn_model **out,
                          sn_error *err)

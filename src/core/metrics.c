@@ -3,7 +3,7 @@
  *
  * Pure computation on arrays: no files, no printing.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <float.h>
 #include <math.h>

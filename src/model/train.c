@@ -6,8 +6,7 @@
  * precision in standardised units) and mirrors it for the gradient and the optimiser state.
  * Everything the loop needs is allocated in sn_trainer_new; an epoch allocates nothing.
  */
-#include "internal.h"
-#include "trainer.h"
+#include "model/model.h"
 
 
 #include <limits.h>

@@ -1,8 +1,8 @@
 /*
- * params.c — checking training parameters before anything is allocated (libsvm's
- * svm_check_parameter): the first problem is reported in words.
+ * params.c — training parameters: their defaults, and their check before anything is allocated
+ * (libsvm's svm_check_parameter): the first problem is reported in words.
  */
-#include "internal.h"
+#include "model/model.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,6 +31,44 @@ static sn_status check_hier(const sn_noise *nz, const char *what, sn_error *err)
                        what, spec);
     }
     return SN_OK;
+}
+
+void sn_train_params_default(sn_train_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->arch = SN_ARCH_MLP;
+    p->n_hidden = 50;
+    p->n_layers = 1;
+    p->activation = SN_ACT_RELU;
+    p->likelihood = SN_LIK_GAUSSIAN;
+    p->n_classes = 0;
+    p->method = SN_METHOD_MC;
+    p->noise.family = SN_NOISE_BERNOULLI;
+    p->noise.p[0] = 0.995; /* the paper's dropout rate p = 0.005 */
+    p->noise.mean_one = true;
+    p->block_noise.family = SN_NOISE_NONE;
+    p->placement = SN_PLACE_UNITS;
+    p->noise_on_input = true;
+    p->objective = SN_OBJ_LB;
+    p->n_samples = 10;
+    p->sigma0 = INFINITY;
+    p->prior = SN_PRIOR_ARD;
+    p->hyper.family = SN_HYPER_INVGAMMA;
+    p->hyper.a = 3.0;
+    p->hyper.b = 3.0;
+    p->estimator = SN_EST_LOCAL;
+    p->variant = SN_VARIANT_EXACT;
+    p->precision = 0.0; /* learned, from a residual std of 0.32 target std */
+    p->learn_precision = true;
+    p->optimizer = SN_OPT_ADAM;
+    p->learning_rate = 1e-3;
+    p->adam_beta1 = 0.9;
+    p->adam_beta2 = 0.999;
+    p->adam_eps = 1e-8;
+    p->momentum = 0.0;
+    p->batch_size = 32;
+    p->n_epochs = 4500;
+    p->seed = 1;
 }
 
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err)

@@ -48,7 +48,7 @@
  *   with rmse_kind "rmse" (36) or "ref_abs_err" (38) and err_kind "se" or "std": the figures
  *   are shown as written in the file.
  */
-#include "internal.h"
+#include "bench/bench.h"
 
 #include <dirent.h>
 #include <errno.h>

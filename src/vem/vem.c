@@ -11,7 +11,7 @@
  * ARD; "none" is a fixed N(0, 1). The prior variance of weight (l, r, j) is
  * row_var[l, r] · layer_var[l], the unused factor being 1. Biases are point estimates.
  */
-#include "internal.h"
+#include "vem/vem.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -6,7 +6,7 @@
  * the tail-adaptive surrogate with rank-based ω (21)-(22). The weights are constants of the
  * backward pass (stop-gradient); the backward seed of ℓ_{n,s} is ω_{n,s}.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <math.h>
 

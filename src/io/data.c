@@ -61,7 +61,7 @@
  *   arguments (a NULL pointer, a split out of range) are SN_EINVAL. Arrays given to
  *   sn_data_new are checked too: "row r, column c (0-based): expected a finite number, ...".
  */
-#include "internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <inttypes.h>

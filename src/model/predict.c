@@ -5,7 +5,7 @@
  * mapped back to the original units of y, summarised by (35) and the predictive mixture's
  * central interval, and scored by (36)-(38).
  */
-#include "internal.h"
+#include "model/model.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>

@@ -64,7 +64,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, fsync, fchmod */
 #endif
 
-#include "internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -17,7 +17,7 @@
  *
  * Nothing here is used by the exact method (vem.c).
  */
-#include "internal.h"
+#include "vem/vem.h"
 
 #include <cblas.h>
 #include <math.h>

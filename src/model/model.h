@@ -1,11 +1,27 @@
 /*
- * trainer.h — the trainer behind the opaque sn_trainer handle (train.c; the gradient tests
- * reach into it through sn_trainer_objective_grad).
+ * model/model.h — the model layer's private declarations (src/model): the data set behind the
+ * opaque sn_data handle, and the trainer behind sn_trainer (train.c; the gradient tests reach
+ * into it through sn_trainer_objective_grad).
  */
-#ifndef SN_TRAINER_H
-#define SN_TRAINER_H
+#ifndef SN_MODEL_H
+#define SN_MODEL_H
 
-#include "internal.h"
+#include "core/core.h"
+#include "net/net.h"
+#include "vem/vem.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data (data.c)                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+struct sn_data {
+    size_t n_rows, n_cols;
+    double *x;        /* [n_rows][n_cols], row-major */
+    double *y;        /* [n_rows] */
+    char **col_names; /* [n_cols] feature names, or NULL */
+    char *source;     /* description for messages */
+};
+
 
 struct sn_trainer {
     sn_train_params p;
@@ -41,4 +57,4 @@ struct sn_trainer {
 double sn_trainer_objective_grad(sn_trainer *t, const double *par, uint64_t noise_seed,
                                  double *grad);
 
-#endif
+#endif /* SN_MODEL_H */

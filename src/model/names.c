@@ -1,7 +1,7 @@
 /*
  * names.c — the spelling of every enum on the command line and in model files, both ways.
  */
-#include "internal.h"
+#include "model/model.h"
 
 #include <string.h>
 

@@ -44,7 +44,7 @@
  * keeps its own state in a[0], in[1] and xi[1] (see there). mask holds, after the DropConnect
  * mask of one row, a transposed W and three row buffers.
  */
-#include "internal.h"
+#include "net/net.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /*
  * error.c — status names, error messages and checked allocation.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -26,7 +26,7 @@
  * errors through a global handler that aborts by default; the public functions here switch it
  * off on entry, restore the caller's handler on return, and turn GSL statuses into sn_status.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>

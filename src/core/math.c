@@ -1,7 +1,7 @@
 /*
  * math.c — small numerical helpers shared by the objectives, the EM and the metrics.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <math.h>
 

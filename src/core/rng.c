@@ -23,7 +23,7 @@
  * requests gives the same sequence as in one; a request with another π starts a fresh gap,
  * which is exact because the geometric law is memoryless.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -65,7 +65,7 @@ static void xoshiro_seed(uint64_t *st, uint64_t s)
 {
     const uint64_t domain = 0x786f7368697261ULL; /* "xoshira" */
     for (int k = 0; k < 4; k++)
-        st[k] = sn_mix64((s ^ domain) + (uint64_t)k * 0x9e3779b97f4a7c15ULL);
+        st[k] = sn_mix64((s ^ domain) + (uint64_t)k * (uint64_t)0x9e3779b97f4a7c15ULL);
 }
 
 sn_rng *sn_rng_new(uint64_t seed, uint64_t stream)

@@ -6,7 +6,7 @@
  * by its mean E[xi] (mean-one or "inverted" scaling, (8)). The scale factor is computed once per
  * call from the closed-form mean, never per draw.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <ctype.h>
 #include <gsl/gsl_math.h>
