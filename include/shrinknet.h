@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,52 @@ const char *sn_version(void);
 
 /* Name of a status code ("ok", "invalid argument", ...). Never NULL. */
 const char *sn_status_str(sn_status code);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Numbers in text (core/parse.c): the one strict reader of every parser                       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum {
+    SN_NUM_OK = 0,
+    SN_NUM_BAD = 1,  /* not a number: empty, a leading blank, trailing characters, "nan" */
+    SN_NUM_RANGE = 2 /* a number, but infinite or beyond the range of double */
+} sn_num_status;
+
+#define SN_NUM_INF 1u     /* also accept inf, -inf and overflow to them */
+#define SN_NUM_DECIMAL 2u /* only [-]digits[.digits][e[+-]digits] (and inf with SN_NUM_INF):
+                             no hexadecimal floats, no "infinity" */
+
+/* The real number that is the whole of s[0..len) (strtod's grammar otherwise, which includes
+ * hexadecimal floats unless SN_NUM_DECIMAL). *out is set only on SN_NUM_OK. */
+sn_num_status sn_parse_real(const char *s, size_t len, unsigned flags, double *out);
+/* The integer in [0, max] written as the decimal digits s[0..len) (no sign, no blanks). */
+bool sn_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Files (io/file.c): the one reader and the one atomic writer                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* All of path ("-": standard input) in a NUL-terminated buffer *text of *len bytes (caller
+ * frees). SN_EIO names the file; a folder is refused. */
+sn_status sn_file_read(const char *path, char **text, size_t *len, sn_error *err);
+
+/* An output written atomically: sn_file_out_open creates "<path>.tmp<pid>.<k>" in the target's
+ * folder, the caller writes to f, and sn_file_out_commit flushes, fsyncs and renames it over
+ * path, so that path is either untouched or complete. The finished file has mode 0666 less the
+ * umask, whether or not path existed. "-" means standard output; a device or FIFO is written in
+ * place; a folder is refused. A caller whose writer opens files by name (PLplot) may fclose(f),
+ * set f = NULL, write tmp itself, then commit. sn_file_out_abort removes the temporary file. */
+typedef struct {
+    FILE *f;
+    char *path;     /* the target; NULL for standard output or in place */
+    char *tmp;      /* the temporary file; NULL when writing in place */
+    bool is_stdout;
+} sn_file_out;
+sn_status sn_file_out_open(sn_file_out *o, const char *path, sn_error *err);
+sn_status sn_file_out_commit(sn_file_out *o, sn_error *err);
+void sn_file_out_abort(sn_file_out *o);
+/* Replace path with data[0..len) atomically, as above. */
+sn_status sn_file_replace(const char *path, const char *data, size_t len, sn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers                                                                              */
@@ -297,6 +344,13 @@ sn_status sn_train_params_set(sn_train_params *p, const char *key, const char *v
  * sn_train_params_free. */
 sn_train_params *sn_train_params_new(void);
 void sn_train_params_free(sn_train_params *p);
+
+/* Gal & Ghahramani's weight decay for dropout with keep probability keep and prior length-scale
+ * l, as the prior std of the L2 term: sigma0 = sqrt(2 / (l^2 keep)) (MATH.md (39)). */
+double sn_gal_sigma0(double lengthscale, double keep);
+/* Of n training rows, how many fit when the last `fraction` of them validate (Gal's protocol,
+ * MATH.md §5): floor(n (1 - fraction)). The rest, n minus that, validate. */
+size_t sn_valid_split(size_t n, double fraction);
 
 /* Report the first problem with p (for data d, which may be NULL) in words. */
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err);

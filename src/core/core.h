@@ -44,6 +44,9 @@ char *sn_strdup(const char *s);
 /* Random numbers (rng.c)                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
+/* 64-bit FNV-1a of data[0..n) (core/hash.c): model-file checksums, configuration fingerprints. */
+uint64_t sn_hash_bytes(const void *data, size_t n);
+
 /* SplitMix64 finaliser: derives independent stream seeds. */
 uint64_t sn_mix64(uint64_t x);
 

@@ -71,6 +71,19 @@ void sn_train_params_default(sn_train_params *p)
     p->seed = 1;
 }
 
+/* MATH.md (39). keep is the keep probability (Gal's 1 − p). */
+double sn_gal_sigma0(double lengthscale, double keep)
+{
+    return sqrt(2.0 / (lengthscale * lengthscale * keep));
+}
+
+/* MATH.md §5, Gal's protocol: the first 80% of a split's training indices fit, the last 20%
+ * validate. */
+size_t sn_valid_split(size_t n, double fraction)
+{
+    return (size_t)floor((double)n * (1.0 - fraction));
+}
+
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err)
 {
     sn_status st;
