@@ -213,12 +213,12 @@ static sn_status write_text(const char *path, const char *text, sn_error *e)
             return cli_err(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
         return SN_OK;
     }
-    cli_out o;
-    sn_status st = cli_out_open(&o, path, e);
+    sn_file_out o;
+    sn_status st = sn_file_out_open(&o, path, e);
     if (st != SN_OK)
         return st;
     fputs(text, o.f);
-    return cli_out_commit(&o, e);
+    return sn_file_out_commit(&o, e);
 }
 
 /* The tables of a results file: Markdown on stdout (and md_path), CSV to csv_path. */

@@ -40,13 +40,13 @@ static sn_status write_matrix(const char *prefix, size_t l, const sn_layer_view 
     if (!path)
         return cli_err(e, SN_ENOMEM, "out of memory");
     snprintf(path, n, "%s%zu.csv", prefix, l);
-    cli_out o;
-    sn_status st = cli_out_open(&o, path, e);
+    sn_file_out o;
+    sn_status st = sn_file_out_open(&o, path, e);
     if (st == SN_OK) {
         for (size_t r = 0; r < v->n_in; r++)
             for (size_t j = 0; j < v->n_out; j++)
                 fprintf(o.f, "%.17g%c", mom[r * v->n_out + j], j + 1 < v->n_out ? ',' : '\n');
-        st = cli_out_commit(&o, e);
+        st = sn_file_out_commit(&o, e);
     }
     free(path);
     return st;

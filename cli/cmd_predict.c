@@ -74,8 +74,8 @@ int cmd_predict(int argc, char **argv)
     else if (st == SN_OK)
         st = sn_predict(m, sn_data_x(d), n, draws, seed, level, buf, buf + n, buf + 2 * n,
                         buf + 3 * n, &e);
-    cli_out o;
-    if (st == SN_OK && (st = cli_out_open(&o, out, &e)) == SN_OK) {
+    sn_file_out o;
+    if (st == SN_OK && (st = sn_file_out_open(&o, out, &e)) == SN_OK) {
         if (K) {
             /* Classifiers: p0..p{K-1} (averaged over the draws), then the most probable class. */
             for (size_t k = 0; k < K; k++)
@@ -96,7 +96,7 @@ int cmd_predict(int argc, char **argv)
                 fprintf(o.f, "%.17g,%.17g,%.17g,%.17g\n", buf[i], buf[n + i], buf[2 * n + i],
                         buf[3 * n + i]);
         }
-        st = cli_out_commit(&o, &e);
+        st = sn_file_out_commit(&o, &e);
     }
     if (st != SN_OK)
         code = cli_fail("predict", &e);

@@ -399,10 +399,10 @@ int cmd_prior(int argc, char **argv)
 #undef USAGE
     /* Check the figure's folder before printing anything. */
     if (plot_path) {
-        cli_out probe;
-        if (cli_out_open(&probe, plot_path, &e) != SN_OK)
+        sn_file_out probe;
+        if (sn_file_out_open(&probe, plot_path, &e) != SN_OK)
             return cli_fail("prior", &e);
-        cli_out_abort(&probe);
+        sn_file_out_abort(&probe);
     }
 
     size_t n_checks = table ? N_TABLE1 : 1;

@@ -215,7 +215,7 @@ size_t cli_train_table(cli_train_opts *o, cli_opt *t)
 
 /* --record-weights: the normalised sample weights of every minibatch, for Figure 1(a). */
 typedef struct {
-    cli_out out;
+    sn_file_out out;
     size_t epoch, every;
     cli_progress *prog;
 } recorder;
@@ -335,10 +335,10 @@ int cmd_train(int argc, char **argv)
         else if (access(out, W_OK) != 0)
             where = cli_err(&e, SN_EIO, "%s: %s", out, strerror(errno));
     } else {
-        cli_out probe;
-        where = cli_out_open(&probe, out, &e);
+        sn_file_out probe;
+        where = sn_file_out_open(&probe, out, &e);
         if (where == SN_OK)
-            cli_out_abort(&probe);
+            sn_file_out_abort(&probe);
     }
     if (where != SN_OK) {
         sn_data_free(train);
@@ -349,12 +349,12 @@ int cmd_train(int argc, char **argv)
 
     cli_progress prog;
     cli_progress_init(&prog, quiet, "train");
-    recorder rec = {{NULL, NULL, NULL}, 0, record_every, &prog};
+    recorder rec = {.every = record_every, .prog = &prog};
     p.progress = progress_and_count;
     p.progress_user = &rec;
     sn_status st = SN_OK;
     if (record_path) {
-        st = cli_out_open(&rec.out, record_path, &e);
+        st = sn_file_out_open(&rec.out, record_path, &e);
         if (st == SN_OK) {
             fprintf(rec.out.f, "# shrinknet sample weights: objective %s, S = %zu, noise ",
                     sn_objective_name(p.objective), p.n_samples);
@@ -370,11 +370,11 @@ int cmd_train(int argc, char **argv)
         st = sn_train(&p, train, &m, &e);
     if (record_path && rec.out.f) {
         sn_error re = {0};
-        if (st == SN_OK && cli_out_commit(&rec.out, &re) != SN_OK) {
+        if (st == SN_OK && sn_file_out_commit(&rec.out, &re) != SN_OK) {
             st = re.code;
             e = re;
         } else if (st != SN_OK) {
-            cli_out_abort(&rec.out);
+            sn_file_out_abort(&rec.out);
         }
     }
     int exit_code = EXIT_OK;

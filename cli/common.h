@@ -1,6 +1,7 @@
 /*
  * common.h — what every subcommand shares: exit codes, error printing, loading data given by
- * --data (a UCI folder or a CSV file), progress on stderr, and atomic output files.
+ * --data (a UCI folder or a CSV file), and progress on stderr. (Atomic output files are the
+ * library's sn_file_out.)
  */
 #ifndef SN_CLI_COMMON_H
 #define SN_CLI_COMMON_H
@@ -48,15 +49,5 @@ typedef struct {
 } cli_progress;
 void cli_progress_init(cli_progress *p, bool quiet, const char *label);
 int cli_progress_cb(const sn_progress *info, void *user);
-
-/* Atomic text output: write to "<path>.tmpXXXXXX" in the same folder, then rename over path.
- * path "-" means stdout. */
-typedef struct {
-    FILE *f;
-    char *path, *tmp;
-} cli_out;
-sn_status cli_out_open(cli_out *o, const char *path, sn_error *err);
-sn_status cli_out_commit(cli_out *o, sn_error *err); /* closes; renames */
-void cli_out_abort(cli_out *o);                       /* closes; removes the temporary file */
 
 #endif

@@ -2,6 +2,7 @@
  * opts.c — table-driven option parsing and help (see opts.h).
  */
 #include "opts.h"
+#include "shrinknet.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,14 +75,10 @@ static int bad(const char *cmd, const cli_opt *o, const char *what, const char *
     return 2;
 }
 
+/* Numbers go through the library's one strict reader (sn_parse_real, sn_parse_uint): the whole
+ * value, no blanks, no sign on an integer. */
 static int set_value(const char *cmd, cli_opt *o, const char *v)
 {
-    char *end = NULL;
-    errno = 0;
-    /* strtoull and strtod skip leading white space of every kind; a strict parser does not. */
-    if (o->kind != OPT_FLAG && o->kind != OPT_STR && isspace((unsigned char)*v))
-        return bad(cmd, o, o->kind == OPT_DOUBLE ? "expected a number" : "expected an integer",
-                   v);
     switch (o->kind) {
     case OPT_FLAG:
         return bad(cmd, o, "takes no value", v);
@@ -92,10 +89,9 @@ static int set_value(const char *cmd, cli_opt *o, const char *v)
         return 0;
     case OPT_SIZE:
     case OPT_U64: {
-        if (*v == '-' || *v == '+' || *v == ' ' || !*v)
-            return bad(cmd, o, "expected an integer", v);
-        unsigned long long x = strtoull(v, &end, 10);
-        if (*end || errno || (double)x < o->lo || (double)x > o->hi)
+        uint64_t x;
+        if (!sn_parse_uint(v, strlen(v), UINT64_MAX, &x) || (double)x < o->lo ||
+            (double)x > o->hi)
             return bad(cmd, o, "expected an integer", v);
         if (o->kind == OPT_SIZE)
             *(size_t *)o->target = (size_t)x;
@@ -104,8 +100,9 @@ static int set_value(const char *cmd, cli_opt *o, const char *v)
         return 0;
     }
     case OPT_DOUBLE: {
-        double x = strtod(v, &end);
-        if (end == v || *end || isnan(x) || x < o->lo || x > o->hi || (errno && isfinite(x)))
+        /* "inf" and overflow are read as infinities and then meet the range like any value. */
+        double x;
+        if (sn_parse_real(v, strlen(v), SN_NUM_INF, &x) != SN_NUM_OK || x < o->lo || x > o->hi)
             return bad(cmd, o, "expected a number", v);
         *(double *)o->target = x;
         return 0;

@@ -101,8 +101,8 @@ static bool has_device(const char *name)
 static int on_plplot_exit(const char *msg)
 {
     (void)msg;
-    if (current && current->tmp)
-        remove(current->tmp);
+    if (current && current->out.tmp)
+        remove(current->out.tmp);
     return EXIT_IO;
 }
 
@@ -151,35 +151,23 @@ sn_status plot_open(plot_file *pf, const char *path, size_t width, size_t height
     if (!pf->device)
         return cli_err(err, SN_EUNSUPPORTED, "%s: PLplot has no %s driver here (install "
                        "plplot-driver-cairo)", path, is_svg ? "SVG" : "PNG");
-    size_t n = strlen(path);
-    pf->path = malloc(n + 1);
-    pf->tmp = malloc(n + 16);
-    if (!pf->path || !pf->tmp) {
-        plot_abort(pf);
-        return cli_err(err, SN_ENOMEM, "out of memory");
-    }
-    memcpy(pf->path, path, n + 1);
-    snprintf(pf->tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(pf->tmp);
-    if (fd < 0) {
-        st = cli_err(err, SN_EIO, "%s: cannot create a file there: %s", path, strerror(errno));
-        free(pf->tmp);
-        pf->tmp = NULL;
-        plot_abort(pf);
+    if ((st = sn_file_out_open(&pf->out, path, err)) != SN_OK)
         return st;
+    if (!pf->out.tmp) {
+        /* A device or FIFO: PLplot writes by name and cannot be given one safely. */
+        sn_file_out_abort(&pf->out);
+        return cli_err(err, SN_EINVAL, "%s: a figure is written to a regular file", path);
     }
-    close(fd);
-    /* mkstemp makes the file private (0600); a figure is as readable as any other output. */
-    mode_t mask = umask(0);
-    umask(mask);
-    chmod(pf->tmp, 0666 & ~mask);
+    /* PLplot opens the temporary file by its name itself. */
+    fclose(pf->out.f);
+    pf->out.f = NULL;
 
     current = pf;
     page_w = (double)width;
     page_h = (double)height;
     plsexit(on_plplot_exit);
     plsdev(pf->device);
-    plsfnam(pf->tmp);
+    plsfnam(pf->out.tmp);
     plspage(0.0, 0.0, (PLINT)width, (PLINT)height, 0, 0);
     set_palette();
     plinit();
@@ -198,21 +186,14 @@ sn_status plot_commit(plot_file *pf, sn_error *err)
     }
     current = NULL;
     struct stat sb;
-    if (stat(pf->tmp, &sb) != 0 || sb.st_size == 0) {
-        sn_status st = cli_err(err, SN_EIO, "%s: PLplot wrote nothing", pf->path);
+    if (stat(pf->out.tmp, &sb) != 0 || sb.st_size == 0) {
+        sn_status st = cli_err(err, SN_EIO, "%s: PLplot wrote nothing", pf->out.path);
         plot_abort(pf);
         return st;
     }
-    if (rename(pf->tmp, pf->path) != 0) {
-        sn_status st = cli_err(err, SN_EIO, "%s: cannot rename the finished figure into place: "
-                               "%s", pf->path, strerror(errno));
-        plot_abort(pf);
-        return st;
-    }
-    free(pf->tmp);
-    free(pf->path);
+    sn_status st = sn_file_out_commit(&pf->out, err);
     memset(pf, 0, sizeof *pf);
-    return SN_OK;
+    return st;
 }
 
 void plot_abort(plot_file *pf)
@@ -221,10 +202,7 @@ void plot_abort(plot_file *pf)
         plend();
     if (current == pf)
         current = NULL;
-    if (pf->tmp)
-        remove(pf->tmp);
-    free(pf->tmp);
-    free(pf->path);
+    sn_file_out_abort(&pf->out);
     memset(pf, 0, sizeof *pf);
 }
 
@@ -409,31 +387,26 @@ sn_status plot_write(const char *figure_path, const char *csv_path, size_t width
                      void (*draw)(void *ctx), void (*csv)(FILE *f, void *ctx), void *ctx,
                      sn_error *err)
 {
-    cli_out co = {NULL, NULL, NULL};
+    sn_file_out co = {0};
     sn_status st;
     if (csv_path) {
-        if ((st = cli_out_open(&co, csv_path, err)) != SN_OK)
+        if ((st = sn_file_out_open(&co, csv_path, err)) != SN_OK)
             return st;
         csv(co.f, ctx);
     }
     plot_file pf;
     if ((st = plot_open(&pf, figure_path, width, height, err)) != SN_OK) {
-        cli_out_abort(&co);
+        sn_file_out_abort(&co);
         return st;
     }
     draw(ctx);
     if ((st = plot_commit(&pf, err)) != SN_OK) {
-        cli_out_abort(&co);
+        sn_file_out_abort(&co);
         return st;
     }
     if (csv_path) {
-        if ((st = cli_out_commit(&co, err)) != SN_OK)
+        if ((st = sn_file_out_commit(&co, err)) != SN_OK)
             return st;
-        /* cli_out's temporary file is private (mkstemp); the numbers are as public as the
-         * figure. */
-        mode_t mask = umask(0);
-        umask(mask);
-        chmod(csv_path, 0666 & ~mask);
     }
     return SN_OK;
 }

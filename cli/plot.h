@@ -41,8 +41,7 @@ enum {
 int plot_series_colour(size_t i);
 
 typedef struct {
-    char *path;         /* the final name */
-    char *tmp;          /* "<path>.tmpXXXXXX": where PLplot draws */
+    sn_file_out out;    /* the atomic output (io/file.c); PLplot draws into out.tmp by name */
     const char *device; /* "pngcairo" or "svgcairo" (or the plain png/svg drivers) */
     bool is_open;       /* plinit has been called */
 } plot_file;
@@ -58,7 +57,7 @@ char *plot_csv_path(const char *figure_path);
  * format), set the page size and palette and start the page. On success the page is blank with
  * a white background and the caller draws; on failure nothing is left behind. */
 sn_status plot_open(plot_file *pf, const char *path, size_t width, size_t height, sn_error *err);
-/* Finish the page (plend), check that the file is not empty and rename it over pf->path. */
+/* Finish the page (plend), check that the file is not empty and rename it over the target. */
 sn_status plot_commit(plot_file *pf, sn_error *err);
 /* Finish PLplot if started and remove the temporary file. Safe on a zeroed or closed pf. */
 void plot_abort(plot_file *pf);

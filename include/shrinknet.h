@@ -3,7 +3,7 @@
  *
  * Neural networks regularised by multiplicative noise, read as structured shrinkage priors
  * (Nalisnick, Hernández-Lobato, Smyth, "Dropout as a Structured Shrinkage Prior", ICML 2019).
- * Equation numbers "(k)" refer to ../shared/MATH.md of the project; "paper Eq. k" to the paper.
+ * Equation numbers "(k)" refer to docs/MATH.md of the project; "paper Eq. k" to the paper.
  *
  * Conventions
  *   - Every function that can fail returns sn_status (SN_OK = 0) and passes results back through
@@ -66,8 +66,8 @@ const char *sn_status_str(sn_status code);
 
 typedef enum {
     SN_NUM_OK = 0,
-    SN_NUM_BAD = 1,  /* not a number: empty, a leading blank, trailing characters, "nan" */
-    SN_NUM_RANGE = 2 /* a number, but infinite or beyond the range of double */
+    SN_NUM_BAD = 1,  /* not a number: empty, a leading blank, trailing characters */
+    SN_NUM_RANGE = 2 /* reads as NaN, or as infinite or beyond double (unless SN_NUM_INF) */
 } sn_num_status;
 
 #define SN_NUM_INF 1u     /* also accept inf, -inf and overflow to them */
@@ -75,7 +75,8 @@ typedef enum {
                              no hexadecimal floats, no "infinity" */
 
 /* The real number that is the whole of s[0..len) (strtod's grammar otherwise, which includes
- * hexadecimal floats unless SN_NUM_DECIMAL). *out is set only on SN_NUM_OK. */
+ * hexadecimal floats unless SN_NUM_DECIMAL). *out receives the value read on SN_NUM_OK and on
+ * SN_NUM_RANGE (NaN or an infinity), and is left alone on SN_NUM_BAD. */
 sn_num_status sn_parse_real(const char *s, size_t len, unsigned flags, double *out);
 /* The integer in [0, max] written as the decimal digits s[0..len) (no sign, no blanks). */
 bool sn_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);

@@ -325,21 +325,10 @@ sn_status sn_hyper_optimal_ard_add(const sn_hyperprior *h, const double *M, size
 /* Parsing and formatting "family[:a[,b]]"                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Parse one finite number from s[0..len) (no leading blanks, whole field, at most 127 chars). */
+/* One finite number, the whole of s[0..len) (core/parse.c). */
 static bool parse_number(const char *s, size_t len, double *out)
 {
-    char buf[128];
-    if (len == 0 || len >= sizeof buf || isspace((unsigned char)s[0]))
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end != buf + len || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
+    return sn_parse_real(s, len, 0, out) == SN_NUM_OK;
 }
 
 /*

@@ -315,12 +315,9 @@ sn_status sn_noise_parse(const char *spec, sn_noise *out, sn_error *err)
         const char *comma = strchr(field, ',');
         const char *field_end = comma ? comma : field + strlen(field);
         const int field_len = (int)(field_end - field);
-        char *end = NULL;
-        /* strtod would skip leading blanks and accept an empty field as 0 (end == field). */
+        /* NaN and infinite parameters read as such: sn_noise_check says why they do not do. */
         double v = 0.0;
-        if (field_len > 0 && !isspace((unsigned char)field[0]))
-            v = strtod(field, &end);
-        if (end != field_end || end == field)
+        if (sn_parse_real(field, (size_t)field_len, SN_NUM_INF, &v) == SN_NUM_BAD)
             return sn_fail(err, SN_EINVAL, "noise \"%.*s\": %s must be a number, found \"%.*s\"",
                            SHOW_MAX, spec, fi->par_name[k],
                            field_len < SHOW_MAX ? field_len : SHOW_MAX, field);

@@ -3,8 +3,9 @@
  * the CLI (options, CSV fields, model files, noise and hyper-prior specifications, tables).
  *
  * strtod and strtoull alone are too lenient for input checking: they skip leading white space of
- * every kind, stop quietly at trailing junk, read "nan", and read an empty field as 0. Here a
- * number is the whole of the field given, or it is refused.
+ * every kind, stop quietly at trailing junk, and read an empty field as 0. Here a number is the
+ * whole of the field given, or it is refused; one that reads as NaN or (unless allowed) as an
+ * infinity is told apart, so that readers can say "not finite" rather than "not a number".
  */
 #include "core/core.h"
 
@@ -36,13 +37,11 @@ sn_num_status sn_parse_real(const char *s, size_t len, unsigned flags, double *o
     char *end = NULL;
     errno = 0;
     double x = strtod(buf, &end);
-    if (end != buf + len || isnan(x))
+    if (end != buf + len)
         return SN_NUM_BAD;
-    if (!isfinite(x))
-        return (flags & SN_NUM_INF) ? (*out = x, SN_NUM_OK) : SN_NUM_RANGE;
     /* Underflow to a subnormal or zero is a valid reading of a tiny number. */
     *out = x;
-    return SN_NUM_OK;
+    return isnan(x) || (isinf(x) && !(flags & SN_NUM_INF)) ? SN_NUM_RANGE : SN_NUM_OK;
 }
 
 bool sn_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)

@@ -69,6 +69,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Longest piece of a field quoted in a message, in bytes; longer fields end in "...". */
 #define EXCERPT_MAX 40
@@ -76,8 +77,6 @@
 #define INFO_MAX (sizeof ((sn_uci_info *)0)->dropout_rates / sizeof(double))
 _Static_assert(sizeof((sn_uci_info *)0)->tau_values == sizeof((sn_uci_info *)0)->dropout_rates,
                "read_value_list assumes both arrays of sn_uci_info hold INFO_MAX values");
-/* First allocation of the whole-file buffer; it doubles as needed. */
-#define READ_CHUNK 65536
 
 static const double pi = 3.14159265358979323846;
 
@@ -182,69 +181,12 @@ static void text_free(text *t)
 static sn_status text_read(const char *path, bool is_optional, text *t, sn_error *err)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    sn_status st = SN_OK;
-
     t->path = is_stdin ? "<stdin>" : path;
     t->buf = NULL;
     t->len = 0;
-    if (is_stdin) {
-        f = stdin;
-    } else {
-        errno = 0;
-        f = fopen(path, "rb");
-        if (!f) {
-            int e = errno;
-            if (is_optional && e == ENOENT)
-                return SN_OK;
-            return sn_fail(err, SN_EIO, "%s: cannot open: %s", path,
-                           e ? strerror(e) : "unknown error");
-        }
-    }
-    for (;;) {
-        /* Keep one byte free for the terminating NUL. */
-        if (cap - len < 2) {
-            if (cap > SIZE_MAX / 2) {
-                st = fail_nomem(err, t->path);
-                goto fail;
-            }
-            size_t new_cap = cap ? 2 * cap : READ_CHUNK;
-            char *nb = realloc(buf, new_cap);
-            if (!nb) {
-                st = fail_nomem(err, t->path);
-                goto fail;
-            }
-            buf = nb;
-            cap = new_cap;
-        }
-        size_t want = cap - len - 1;
-        errno = 0;
-        size_t got = fread(buf + len, 1, want, f);
-        len += got;
-        if (got < want) {
-            if (ferror(f)) {
-                int e = errno;
-                st = sn_fail(err, SN_EIO, "%s: cannot read: %s", t->path,
-                             e ? strerror(e) : "unknown error");
-                goto fail;
-            }
-            break;
-        }
-    }
-    buf[len] = '\0';
-    if (!is_stdin)
-        fclose(f);
-    t->buf = buf;
-    t->len = len;
-    return SN_OK;
-
-fail:
-    if (f && !is_stdin)
-        fclose(f);
-    free(buf);
-    return st;
+    if (is_optional && !is_stdin && access(path, F_OK) != 0 && errno == ENOENT)
+        return SN_OK;
+    return sn_file_read(path, &t->buf, &t->len, err);
 }
 
 /* The first byte of the text proper: after a UTF-8 byte-order mark, if there is one. */
@@ -395,42 +337,26 @@ static sn_status split_line(char *s, size_t n, size_t line_no, bool is_comma, fi
 
 typedef enum { NUM_OK, NUM_BAD, NUM_NONFINITE } num_kind;
 
-/* Convert a field with strtod. NUM_BAD unless the conversion uses the whole field. */
+/* A field as a number (core/parse.c): NUM_BAD unless the whole field is one. */
 static num_kind parse_number(const field *f, double *out)
 {
-    /* strtod would skip leading white space of any kind (a stray '\r', '\v'); blanks are
-     * already trimmed, so anything left is an error. */
-    if (f->n == 0 || strchr(" \t\n\v\f\r", f->s[0]))
+    switch (sn_parse_real(f->s, f->n, 0, out)) {
+    case SN_NUM_OK:
+        return NUM_OK;
+    case SN_NUM_RANGE:
+        return NUM_NONFINITE;
+    default:
         return NUM_BAD;
-    /* The byte after a field is a delimiter, a line end or the text's NUL: terminate the field
-     * there for strtod and put the byte back. */
-    char saved = f->s[f->n];
-    f->s[f->n] = '\0';
-    char *end;
-    double v = strtod(f->s, &end);
-    f->s[f->n] = saved;
-    if (end != f->s + f->n)
-        return NUM_BAD;
-    *out = v;
-    return isfinite(v) ? NUM_OK : NUM_NONFINITE;
+    }
 }
 
 /* A non-negative integer written in decimal digits only, at most SIZE_MAX. */
 static bool parse_size(const field *f, size_t *out)
 {
-    size_t v = 0;
-    if (f->n == 0)
+    uint64_t v;
+    if (!sn_parse_uint(f->s, f->n, SIZE_MAX, &v))
         return false;
-    for (size_t i = 0; i < f->n; i++) {
-        char c = f->s[i];
-        if (c < '0' || c > '9')
-            return false;
-        size_t d = (size_t)(c - '0');
-        if (v > (SIZE_MAX - d) / 10)
-            return false;
-        v = 10 * v + d;
-    }
-    *out = v;
+    *out = (size_t)v;
     return true;
 }
 

@@ -98,17 +98,6 @@ static const char *const key_names[N_KEYS] = {
     "y_std", "x_mean", "x_std", "theta", "rho", "row_var", "layer_var",
 };
 
-/* 64-bit FNV-1a (Fowler–Noll–Vo): offset basis 0xcbf29ce484222325, prime 0x100000001b3. */
-static uint64_t fnv1a64(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 static const char *bool_name(bool b) { return b ? "true" : "false"; }
 
 /* ========================================================================================== */
@@ -357,7 +346,7 @@ static void format_model(const sn_model *m, text *t)
         append_array(t, "layer_var", m->layer_var, m->n_layers);
     }
     if (!t->is_failed)
-        appendf(t, "%s%016" PRIx64 "\n", CHECKSUM_PREFIX, fnv1a64(t->s, t->len));
+        appendf(t, "%s%016" PRIx64 "\n", CHECKSUM_PREFIX, sn_hash_bytes(t->s, t->len));
 }
 
 /* Refuse a model that load would reject, so that a saved file can always be read back. */
@@ -399,137 +388,20 @@ sn_status sn_model_save(const sn_model *m, const char *path, sn_error *err)
 
     text t = {0};
     format_model(m, &t);
-    char *tmp = NULL;
-    size_t n_path = strlen(path);
-    if (!t.is_failed)
-        tmp = malloc(n_path + sizeof ".tmpXXXXXX");
-    if (t.is_failed || !tmp) {
+    if (t.is_failed) {
         free(t.s);
-        free(tmp);
         return sn_fail(err, SN_ENOMEM, "%s: out of memory formatting the model file", path);
     }
-    memcpy(tmp, path, n_path);
-    memcpy(tmp + n_path, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
-
-    /* A device or FIFO (/dev/null, a pipe) is written in place: renaming over it would replace
-     * the device node with a regular file. A folder is refused. */
-    struct stat target;
-    if (stat(path, &target) == 0 && !S_ISREG(target.st_mode)) {
-        free(tmp);
-        if (S_ISDIR(target.st_mode)) {
-            free(t.s);
-            return sn_fail(err, SN_EIO, "%s: is a folder, not a file", path);
-        }
-        FILE *dev = fopen(path, "wb");
-        bool ok = dev && fwrite(t.s, 1, t.len, dev) == t.len;
-        int e = errno;
-        if (dev && fclose(dev) != 0 && ok) {
-            ok = false;
-            e = errno;
-        }
-        free(t.s);
-        return ok ? SN_OK : sn_fail(err, SN_EIO, "%s: cannot write: %s", path, strerror(e));
-    }
-
-    FILE *f = NULL;
-    int saved_errno = 0;
-    const char *what = "cannot create a temporary file next to it";
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        saved_errno = errno;
-        free(t.s);
-        free(tmp);
-        return sn_fail(err, SN_EIO, "%s: %s: %s", path, what, strerror(saved_errno));
-    }
-    /* mkstemp creates the file with mode 0600. A replaced file keeps its permission bits; a new
-     * one gets 0644, what most tools produce under the usual umask (reading the umask would
-     * change process-wide state). A failure here is harmless, so it is not checked. */
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-        (void)fchmod(fd, sb.st_mode & 0777);
-    else
-        (void)fchmod(fd, 0644);
-
-    what = "cannot write the model file";
-    f = fdopen(fd, "wb");
-    if (!f) {
-        saved_errno = errno;
-        close(fd);
-        goto fail;
-    }
-    if (fwrite(t.s, 1, t.len, f) != t.len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        saved_errno = errno;
-        fclose(f);
-        goto fail;
-    }
-    if (fclose(f) != 0) {
-        saved_errno = errno;
-        goto fail;
-    }
-    what = "cannot rename the temporary file onto it";
-    if (rename(tmp, path) != 0) {
-        saved_errno = errno;
-        goto fail;
-    }
+    /* A temporary file in the same folder renamed over path, a device or FIFO in place, a
+     * folder refused (io/file.c). */
+    st = sn_file_replace(path, t.s, t.len, err);
     free(t.s);
-    free(tmp);
-    return SN_OK;
-
-fail:
-    unlink(tmp);
-    free(t.s);
-    free(tmp);
-    return sn_fail(err, SN_EIO, "%s: %s: %s", path, what,
-                   strerror(saved_errno ? saved_errno : EIO));
+    return st;
 }
 
 /* ========================================================================================== */
 /* Load                                                                                        */
 /* ========================================================================================== */
-
-/* Read all of path into a NUL-terminated buffer *out of *len bytes. */
-static sn_status read_all(const char *path, char **out, size_t *len, sn_error *err)
-{
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sn_fail(err, SN_EIO, "%s: cannot open model file: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return sn_fail(err, SN_ENOMEM, "%s: out of memory reading the model file", path);
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            char *b = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return sn_fail(err, SN_ENOMEM, "%s: out of memory reading the model file", path);
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        free(buf);
-        fclose(f);
-        return sn_fail(err, SN_EIO, "%s: cannot read model file: %s", path,
-                       strerror(e ? e : EIO));
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return SN_OK;
-}
 
 /* Line reader over the body of a file (everything before the checksum line). Lines are
  * NUL-terminated in place. */
@@ -631,19 +503,14 @@ static bool split(reader *r, int k, char *v, char **fields, size_t n)
 /* A decimal unsigned integer of at most max: digits only, no sign, no spaces. */
 static bool parse_uint(reader *r, int k, const char *v, uint64_t max, uint64_t *out)
 {
-    uint64_t x = 0;
-    if (!*v)
+    size_t n = strlen(v);
+    if (n == 0)
         return bad(r, "%s: expected an unsigned integer, found nothing", key_names[k]);
-    for (const char *c = v; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return bad(r, "%s: expected an unsigned integer, found \"%.40s\"", key_names[k], v);
-        unsigned d = (unsigned)(*c - '0');
-        if (x > (max - d) / 10)
-            return bad(r, "%s: %.40s is too large", key_names[k], v);
-        x = x * 10 + d;
-    }
-    *out = x;
-    return true;
+    if (sn_parse_uint(v, n, max, out))
+        return true;
+    if (strspn(v, "0123456789") == n)
+        return bad(r, "%s: %.40s is too large", key_names[k], v);
+    return bad(r, "%s: expected an unsigned integer, found \"%.40s\"", key_names[k], v);
 }
 
 static bool get_size(reader *r, int k, size_t *out)
@@ -666,20 +533,12 @@ static bool get_u64(reader *r, int k, uint64_t *out)
  * (strtod alone would also take hex floats, "nan", leading spaces and trailing junk). */
 static bool parse_real(reader *r, const char *what, const char *v, bool is_inf_ok, double *out)
 {
-    if (is_inf_ok && strcmp(v, "inf") == 0) {
-        *out = INFINITY;
-        return true;
-    }
-    bool is_ok = *v != '\0';
-    for (const char *c = v; *c && is_ok; c++)
-        is_ok = strchr("0123456789+-.e", *c) != NULL;
-    char *end = NULL;
-    double x = is_ok ? strtod(v, &end) : 0.0;
-    if (!is_ok || end == v || *end != '\0')
+    sn_num_status ns = sn_parse_real(v, strlen(v), SN_NUM_DECIMAL | (is_inf_ok ? SN_NUM_INF : 0u),
+                                     out);
+    if (ns == SN_NUM_BAD)
         return bad(r, "%s: expected a number, found \"%.40s\"", what, v);
-    if (!isfinite(x))
+    if (ns == SN_NUM_RANGE)
         return bad(r, "%s: %.40s is out of range", what, v);
-    *out = x;
     return true;
 }
 
@@ -881,7 +740,7 @@ static sn_status check_envelope(const char *path, const char *buf, size_t len, s
                                             "hexadecimal digits)", path, line, CHECKSUM_HEX);
         stored = stored << 4 | d;
     }
-    if (fnv1a64(buf, start) != stored)
+    if (sn_hash_bytes(buf, start) != stored)
         return sn_fail(err, SN_EFORMAT, "%s:%zu: checksum mismatch: the file is corrupted",
                        path, line);
     if (memchr(buf, '\0', start))
@@ -899,7 +758,7 @@ sn_status sn_model_load(const char *path, sn_model **out, sn_error *err)
         return sn_fail(err, SN_EINVAL, "sn_model_load: no path");
     char *buf;
     size_t len = 0, body_len = 0;
-    sn_status st = read_all(path, &buf, &len, err);
+    sn_status st = sn_file_read(path, &buf, &len, err);
     if (st != SN_OK)
         return st;
     st = check_envelope(path, buf, len, &body_len, err);

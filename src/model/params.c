@@ -202,27 +202,17 @@ void sn_train_params_free(sn_train_params *p)
 
 static bool parse_size(const char *v, size_t lo, size_t hi, size_t *out)
 {
-    char *end;
-    if (!*v || *v == '-' || *v == '+' || isspace((unsigned char)*v))
-        return false;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*end || errno || x < lo || x > hi)
+    uint64_t x;
+    if (!sn_parse_uint(v, strlen(v), UINT64_MAX, &x) || x < lo || x > hi)
         return false;
     *out = (size_t)x;
     return true;
 }
 
+/* A real, infinities included (sigma0 inf). */
 static bool parse_real(const char *v, double *out)
 {
-    char *end;
-    if (!*v || isspace((unsigned char)*v))
-        return false;
-    double x = strtod(v, &end);
-    if (*end || isnan(x))
-        return false;
-    *out = x;
-    return true;
+    return sn_parse_real(v, strlen(v), SN_NUM_INF, out) == SN_NUM_OK;
 }
 
 static bool parse_bool(const char *v, bool *out)
