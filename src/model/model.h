@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "net/net.h"
 #include "vem/vem.h"
+#include "model/method.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Data (data.c)                                                                               */
@@ -39,12 +40,9 @@ struct sn_trainer {
     double *good;       /* [n_par] parameters at the end of the last finite epoch */
     double *good_m, *good_v; /* [n_par] the optimiser's moments then */
     uint64_t good_t;    /* and its step count */
-    double *coef;       /* [n_layers] weight-penalty coefficients (18), (23) */
-    sn_net_ws ws;       /* MC nets */
-    sn_vem_ws vws;      /* EM nets */
-    bool is_vem, is_authors;
+    const sn_method_ops *ops; /* the method (model/method.h) */
+    sn_pass pass;       /* its workspace for S·B rows */
     size_t n_theta;     /* model parameters (theta, or mu); EM nets then rho at par + n_theta */
-    double *scratch;    /* [max n_in] for the authors' prior term */
     sn_optim opt;
     sn_rng *rng;
     size_t epoch;

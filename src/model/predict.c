@@ -19,9 +19,8 @@
  * rows first .. first+rows. */
 typedef void (*draw_sink)(void *ctx, size_t t, size_t first, size_t rows, const double *out);
 
-/* T Monte Carlo draws of the network on x [n][n_in] in chunks of rows. MC nets draw fresh
- * noise; EM nets draw the weights from q(W) for each row by the local reparametrisation (27),
- * which gives each row's exact marginal; the authors' variant uses its own layer. */
+/* T Monte Carlo draws of the network on x [n][n_in] in chunks of rows, each by the method's own
+ * predictive draw (model/method.h): fresh noise for MC nets, weights from q(W) for EM nets. */
 static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t n_draws,
                            uint64_t seed, draw_sink sink, void *ctx, sn_error *err)
 {
@@ -32,45 +31,31 @@ static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t 
             return sn_fail(err, SN_EDATA, "input row %zu, column %zu: not a finite number",
                            i / m->n_in + 1, i % m->n_in + 1);
     size_t chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
-    bool is_vem = m->params.method == SN_METHOD_VEM;
-    bool is_authors = is_vem && m->params.variant == SN_VARIANT_AUTHORS;
-    sn_net_ws ws;
-    sn_vem_ws vws;
-    memset(&ws, 0, sizeof ws);
-    memset(&vws, 0, sizeof vws);
-    sn_status st = is_vem ? sn_vem_ws_init(&vws, m, chunk, 1, err)
-                          : sn_net_ws_init(&ws, m, chunk, err);
+    const sn_method_ops *ops = sn_method_ops_of(&m->params);
+    sn_pass ps;
+    sn_status st = ops->pass_init(m, chunk, /*n_samples=*/1, /*n_data=*/0, &ps, err);
     if (st != SN_OK)
         return st;
     /* A stream of its own, so that prediction never replays the training noise. */
     sn_rng *rng = sn_rng_new(seed, 0x70726564ULL /* "pred" */);
     if (!rng) {
-        sn_net_ws_free(&ws);
-        sn_vem_ws_free(&vws);
+        ops->pass_free(&ps);
         return sn_fail(err, SN_ENOMEM, "out of memory");
     }
     size_t d = m->n_in;
-    double *in0 = is_vem ? vws.in[0] : ws.in[0];
-    const double *out = is_vem ? vws.a[m->n_layers - 1] : ws.a[m->n_layers - 1];
     for (size_t t = 0; t < n_draws; t++) {
         for (size_t first = 0; first < n; first += chunk) {
             size_t rows = n - first < chunk ? n - first : chunk;
             for (size_t i = 0; i < rows; i++)
                 for (size_t j = 0; j < d; j++)
-                    in0[i * d + j] = sn_standardise(x[(first + i) * d + j], m->x_mean[j],
-                                                    m->x_std[j]);
-            if (is_authors)
-                sn_vem_authors_forward(m, m->theta, m->rho, &vws, rows, rng);
-            else if (is_vem)
-                sn_vem_forward(m, m->theta, m->rho, &vws, rows, 1, SN_EST_LOCAL, rng);
-            else
-                sn_net_forward(m, m->theta, &ws, rows, rng, false);
-            sink(ctx, t, first, rows, out);
+                    ps.in[i * d + j] = sn_standardise(x[(first + i) * d + j], m->x_mean[j],
+                                                      m->x_std[j]);
+            ops->draw(m, &ps, rows, rng);
+            sink(ctx, t, first, rows, ps.out);
         }
     }
     sn_rng_free(rng);
-    sn_net_ws_free(&ws);
-    sn_vem_ws_free(&vws);
+    ops->pass_free(&ps);
     return SN_OK;
 }
 

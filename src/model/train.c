@@ -1,13 +1,16 @@
 /*
- * train.c — the training loop of Monte Carlo noise networks: standardisation, minibatches,
- * the per-datum objective (18) with its weights (17), (19)-(22) or (23), and the optimiser.
+ * train.c — the training driver of every method (model/method.h): standardisation,
+ * minibatches, the likelihood of each sample, the per-datum objective (18) with its weights
+ * (17), (19)-(22) or (23), the optimiser, and the roll-back to the last finite epoch. The method
+ * supplies the passes, the prior or penalty term and what a model keeps; the driver never asks
+ * which method it runs.
  *
- * The trainer owns one flat vector par = [theta | log kappa] (model layout, then the log noise
- * precision in standardised units) and mirrors it for the gradient and the optimiser state.
- * Everything the loop needs is allocated in sn_trainer_new; an epoch allocates nothing.
+ * The trainer owns one flat vector par = [method parameters | log kappa] (n_blocks copies of the
+ * model layout — theta, or mu then rho — then the log noise precision in standardised units) and
+ * mirrors it for the gradient and the optimiser state. Everything the loop needs is allocated in
+ * sn_trainer_new; an epoch allocates nothing.
  */
 #include "model/model.h"
-
 
 #include <limits.h>
 #include <math.h>
@@ -59,45 +62,6 @@ static void column_stats(const double *x, size_t n, size_t d, size_t stride, dou
     }
 }
 
-/* Glorot-uniform weights (the Keras default of Gal's code), zero biases. */
-static void init_weights(const sn_model *m, double *theta, sn_rng *rng)
-{
-    for (size_t l = 0; l < m->n_layers; l++) {
-        const sn_layer *L = &m->layers[l];
-        double lim = sqrt(6.0 / (double)(L->n_in + L->n_out));
-        for (size_t k = 0; k < L->n_in * L->n_out; k++)
-            theta[L->w_off + k] = lim * (2.0 * sn_rng_uniform(rng) - 1.0);
-        memset(theta + L->b_off, 0, L->n_out * sizeof *theta);
-    }
-}
-
-/* Per-layer coefficient c_l of the weight penalty of the per-datum objective (18):
- * R(W)/N = Σ_l c_l ‖W_l‖² / 2 with c_l = 1/(σ0² N) (17), times E[ξ⁻²] (and E[τ⁻²]) for the
- * hierarchical objective (23). */
-static void penalty_coefficients(const sn_model *m, size_t n, double *coef)
-{
-    const sn_train_params *p = &m->params;
-    for (size_t l = 0; l < m->n_layers; l++) {
-        if (!isfinite(p->sigma0)) {
-            coef[l] = 0.0;
-            continue;
-        }
-        double c = 1.0 / (p->sigma0 * p->sigma0 * (double)n);
-        if (p->objective == SN_OBJ_HIER) {
-            /* (23) with the noise the MC objective would have used on this layer. */
-            const sn_layer *L = &m->layers[l];
-            bool input_ok = l > 0 || p->noise_on_input;
-            bool blocks = p->placement == SN_PLACE_BLOCKS || p->placement == SN_PLACE_UNITS_BLOCKS;
-            bool units = input_ok && !(p->placement == SN_PLACE_BLOCKS && L->is_residual);
-            if (units && p->noise.family != SN_NOISE_NONE)
-                c *= sn_noise_moments_of(&p->noise).mean_inv_sq;
-            if (blocks && L->is_residual)
-                c *= sn_noise_moments_of(sn_block_noise_of(p)).mean_inv_sq;
-        }
-        coef[l] = c;
-    }
-}
-
 /* Class labels must be the integers 0..K-1 (Bernoulli: 0 or 1); K is n_classes when given,
  * else the largest label plus one. */
 static sn_status check_labels(const sn_data *d, const sn_train_params *p, size_t *k_out,
@@ -144,10 +108,8 @@ void sn_trainer_free(sn_trainer *t)
     free(t->good);
     free(t->good_m);
     free(t->good_v);
-    free(t->coef);
-    sn_net_ws_free(&t->ws);
-    sn_vem_ws_free(&t->vws);
-    free(t->scratch);
+    if (t->ops)
+        t->ops->pass_free(&t->pass);
     sn_optim_free(&t->opt);
     sn_rng_free(t->rng);
     free(t);
@@ -179,10 +141,9 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
         t->m->params.n_classes = n_out;
     sn_model *m = t->m;
 
-    t->is_vem = p->method == SN_METHOD_VEM;
-    t->is_authors = t->is_vem && p->variant == SN_VARIANT_AUTHORS;
+    t->ops = sn_method_ops_of(p);
     /* Without any noise every sample is the same network: one is enough. */
-    bool any_noise = t->is_vem;
+    bool any_noise = t->ops->is_stochastic;
     for (size_t l = 0; l < m->n_layers; l++) {
         sn_layer_noise ln = sn_layer_noise_of(m, l);
         any_noise = any_noise || ln.units || ln.weights || ln.block;
@@ -222,17 +183,15 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
     t->dlk = sn_calloc(rows, sizeof *t->dlk);
     t->w = sn_calloc(rows, sizeof *t->w);
     t->n_theta = m->n_params;
-    t->n_par = (t->is_vem ? 2 * m->n_params : m->n_params) + 1;
-    t->scratch = sn_calloc(t->d > p->n_hidden ? t->d : p->n_hidden, sizeof *t->scratch);
+    t->n_par = t->ops->n_blocks * m->n_params + 1;
     t->par = sn_calloc(t->n_par, sizeof *t->par);
     t->grad = sn_calloc(t->n_par, sizeof *t->grad);
     t->good = sn_calloc(t->n_par, sizeof *t->good);
     t->good_m = sn_calloc(t->n_par, sizeof *t->good_m);
     t->good_v = sn_calloc(t->n_par, sizeof *t->good_v);
-    t->coef = sn_calloc(m->n_layers, sizeof *t->coef);
     t->rng = sn_rng_new(p->seed, 0);
     if (!t->x || !t->y || !t->perm || !t->ll || !t->dlk || !t->w || !t->par || !t->grad || !t->good || !t->good_m || !t->good_v ||
-        !t->coef || !t->rng || !t->scratch) {
+        !t->rng) {
         st = sn_fail(err, SN_ENOMEM, "out of memory allocating the trainer");
         goto fail;
     }
@@ -242,28 +201,17 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
         t->y[i] = sn_standardise(y[i], m->y_mean, m->y_std);
         t->perm[i] = i;
     }
-    st = t->is_vem ? sn_vem_ws_init(&t->vws, m, rows, t->S, err)
-                   : sn_net_ws_init(&t->ws, m, rows, err);
-    if (st != SN_OK)
+    if ((st = t->ops->pass_init(m, rows, t->S, t->n, &t->pass, err)) != SN_OK)
         goto fail;
     if ((st = sn_optim_init(&t->opt, p, t->n_par, err)) != SN_OK)
         goto fail;
-    penalty_coefficients(m, t->n, t->coef);
-
-    if (t->is_authors)
-        sn_vem_authors_init(m, t->par, t->par + t->n_theta, t->rng);
-    else if (t->is_vem)
-        sn_vem_init(m, t->par, t->par + t->n_theta, t->rng);
-    else
-        init_weights(m, t->par, t->rng);
+    t->ops->init(m, t->par, t->rng);
     /* κ_std = κ_orig s_y² (MATH.md §5). */
     double kappa = p->precision > 0 ? p->precision * m->y_std * m->y_std : DEFAULT_KAPPA_STD;
     /* Record the starting precision actually used, in original units, with the model (for the
      * authors' variant: the precision used at test; training uses theirs, 20). */
     m->params.precision = kappa / (m->y_std * m->y_std);
-    if (t->is_authors)
-        kappa = SN_AUTHORS_TRAIN_PRECISION;
-    t->par[t->n_par - 1] = log(kappa);
+    t->par[t->n_par - 1] = t->ops->train_log_kappa(log(kappa));
     memcpy(t->good, t->par, t->n_par * sizeof *t->par);
     t->t0 = now_seconds();
     *out = t;
@@ -313,34 +261,20 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
     sn_model *m = t->m;
     const sn_train_params *p = &t->p;
     size_t S = t->S, rows = nb * S, d = t->d;
-    double *in = t->is_vem ? t->vws.in[0] : t->ws.in[0];
+    double *in = t->pass.in;
     for (size_t n = 0; n < nb; n++) {
         const double *xr = t->x + t->perm[first + n] * d;
         for (size_t s = 0; s < S; s++)
             memcpy(in + (n * S + s) * d, xr, d * sizeof *xr);
     }
-    const double *mu = t->par, *rho = t->par + t->n_theta;
-    const double *yhat;
-    sn_status st = SN_OK;
-    if (t->is_authors) {
-        sn_vem_authors_forward(m, mu, rho, &t->vws, rows, rng);
-        yhat = t->vws.a[m->n_layers - 1];
-    } else if (t->is_vem) {
-        /* E-step of the hyper-variables: the closed-form optimum at the current q (29)-(32),
-         * then a gradient step on q at fixed scales (stop-gradient, (33)). */
-        st = sn_vem_update_scales(m, mu, rho, t->scratch, err);
-        if (st != SN_OK)
-            return NAN;
-        sn_vem_forward(m, mu, rho, &t->vws, rows, S, p->estimator, rng);
-        yhat = t->vws.a[m->n_layers - 1];
-    } else {
-        sn_net_forward(m, t->par, &t->ws, rows, rng, false);
-        yhat = t->ws.a[m->n_layers - 1];
-    }
-    double *seed = t->is_vem ? t->vws.g : t->ws.g;
+    sn_status st = t->ops->forward(m, t->par, &t->pass, rows, S, rng, err);
+    if (st != SN_OK)
+        return NAN;
+    const double *yhat = t->pass.out;
+    double *seed = t->pass.seed;
 
-    /* The authors' variant trains with its fixed precision whatever par holds. */
-    double log_kappa = t->is_authors ? log(SN_AUTHORS_TRAIN_PRECISION) : t->par[t->n_par - 1];
+    /* The precision training uses (the authors' EM: its own, whatever par holds). */
+    double log_kappa = t->ops->train_log_kappa(t->par[t->n_par - 1]);
     size_t K = m->n_out;
     /* κ once per minibatch, not once per row (an exp per row was 8% of an MC dropout step). */
     double kappa = exp(log_kappa);
@@ -354,9 +288,7 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
                 *sq += (yn - yhat[i]) * (yn - yhat[i]) / (double)S;
         }
     }
-    /* EM nets average over their weight samples: the expected log-likelihood of (24). */
-    sn_objective obj = t->is_vem ? SN_OBJ_LB : p->objective;
-    double value = sn_objective_weights(obj, t->ll, nb, S, t->w) / (double)nb;
+    double value = sn_objective_weights(t->ops->objective(p), t->ll, nb, S, t->w) / (double)nb;
     if (p->record_weights)
         p->record_weights(t->w, nb, S, p->record_user);
 
@@ -368,31 +300,11 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
             seed[i * K + k] *= c;
         g_logk += t->w[i] * t->dlk[i];
     }
-    double *g_mu = t->grad, *g_rho = t->grad + t->n_theta;
-    if (t->is_authors) {
-        sn_vem_authors_backward(m, mu, rho, &t->vws, rows, g_mu, g_rho);
-        value += sn_vem_authors_prior_term(m, mu, rho, g_mu, g_rho, t->scratch);
-    } else if (t->is_vem) {
-        sn_vem_backward(m, mu, rho, &t->vws, rows, S, p->estimator, g_mu, g_rho);
-        value += sn_vem_prior_term(m, mu, rho, t->n, g_mu, g_rho);
-    } else {
-        sn_net_backward(m, t->par, &t->ws, rows, t->grad);
-    }
-    bool learn = p->learn_precision && !t->is_authors && p->likelihood == SN_LIK_GAUSSIAN;
+    /* The backward pass, and the prior or penalty term: KL (34), the weight penalty (18). */
+    value = t->ops->backward(m, t->par, &t->pass, rows, S, t->n, value, t->grad);
+    bool learn = p->learn_precision && t->ops->can_learn_precision &&
+                 p->likelihood == SN_LIK_GAUSSIAN;
     t->grad[t->n_par - 1] = learn ? g_logk / (double)nb : 0.0;
-
-    /* − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W (MC nets). */
-    for (size_t l = 0; l < m->n_layers && !t->is_vem; l++) {
-        const sn_layer *L = &m->layers[l];
-        if (t->coef[l] == 0.0)
-            continue;
-        const double *W = t->par + L->w_off;
-        double *gW = t->grad + L->w_off;
-        for (size_t k = 0; k < L->n_in * L->n_out; k++) {
-            value -= 0.5 * t->coef[l] * W[k] * W[k];
-            gW[k] -= t->coef[l] * W[k];
-        }
-    }
     return value;
 }
 
@@ -485,30 +397,14 @@ sn_status sn_trainer_model(const sn_trainer *t, sn_model **out, sn_error *err)
     if (st != SN_OK)
         return st;
     sn_model *m = *out;
-    memcpy(m->theta, t->good, t->n_theta * sizeof(double));
-    m->log_precision = t->good[t->n_par - 1];
-    if (t->is_vem) {
-        const double *mu = t->good, *rho = t->good + t->n_theta;
-        memcpy(m->rho, rho, t->n_theta * sizeof(double));
-        if (t->is_authors) {
-            /* Its scales at the final posterior; the gradient buffer is scratch here. Test
-             * precision: the user's, else the training one. */
-            sn_vem_authors_prior_term(m, mu, rho, t->grad, t->grad + t->n_theta, t->scratch);
-            if (t->p.precision > 0)
-                m->log_precision = log(t->p.precision * m->y_std * m->y_std);
-            else
-                m->log_precision = log(SN_AUTHORS_TRAIN_PRECISION);
-            m->params.precision = exp(m->log_precision) / (m->y_std * m->y_std);
-        } else {
-            st = sn_vem_update_scales(m, mu, rho, t->scratch, err);
-            if (st != SN_OK) {
-                sn_model_free(m);
-                *out = NULL;
-                return st;
-            }
-        }
+    /* The gradient buffer is scratch here. */
+    st = t->ops->save(m, t->good, t->good[t->n_par - 1], &t->p, (sn_pass *)&t->pass, t->grad,
+                      err);
+    if (st != SN_OK) {
+        sn_model_free(m);
+        *out = NULL;
     }
-    return SN_OK;
+    return st;
 }
 
 sn_status sn_train(const sn_train_params *p, const sn_data *d, sn_model **out, sn_error *err)
