@@ -9,6 +9,7 @@
  * under a second.
  */
 #include "test_util.h"
+#include "shrinknet_bench.h"
 
 #include <stdint.h>
 #include <string.h>
