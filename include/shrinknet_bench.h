@@ -193,6 +193,9 @@ sn_bench_next sn_bench_sched_take(sn_bench_sched *s, sn_bench_job *job);
  * error. Wakes the workers waiting in sn_bench_sched_work. */
 void sn_bench_sched_finish(sn_bench_sched *s, const sn_bench_job *job, sn_status run_status,
                            const char *line, const sn_error *run_err);
+/* Stop the run: running jobs end within an epoch, their results are dropped. With a status
+ * other than SN_OK, that is the run's error (why: its message), unless one came first. */
+void sn_bench_sched_stop(sn_bench_sched *s, sn_status st, const char *why);
 /* Whether the run is to stop (polled by training: pass it with s as the cancel function of
  * sn_bench_run_job). */
 int sn_bench_sched_cancel(void *s);

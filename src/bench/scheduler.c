@@ -308,6 +308,19 @@ static void set_fatal(sn_bench_sched *s, sn_status st, const sn_error *e)
     atomic_store(&s->stop, true);
 }
 
+void sn_bench_sched_stop(sn_bench_sched *s, sn_status st, const char *why)
+{
+    pthread_mutex_lock(&s->mu);
+    if (st != SN_OK) {
+        sn_error e = {st, ""};
+        snprintf(e.msg, sizeof e.msg, "%s", why ? why : "");
+        set_fatal(s, st, &e);
+    }
+    atomic_store(&s->stop, true);
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* Lock held. */
 static sn_bench_next take_locked(sn_bench_sched *s, sn_bench_job *job)
 {
