@@ -106,6 +106,10 @@ static void fmt_stat(char *buf, size_t n, const sn_bench_stat *s)
         snprintf(buf, n, "%.*f ± %.*f", d, s->mean, d, s->se);
 }
 
+/* Hours past which a duration is shown as a number of hours alone: the hours must fit an int
+ * (a hand-edited results file may say anything); no run lasts a million hours. */
+#define DURATION_MAX_HOURS 1e6
+
 /* A compact duration: 42s, 3m05s, 2h07m. */
 static void fmt_duration(char *buf, size_t n, double s)
 {
@@ -115,8 +119,10 @@ static void fmt_duration(char *buf, size_t n, double s)
         snprintf(buf, n, "%.1fs", s);
     else if (s < 3600)
         snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else
+    else if (s / 3600 < DURATION_MAX_HOURS)
         snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else
+        snprintf(buf, n, "%.3gh", s / 3600);
 }
 
 typedef enum { Q_RMSE, Q_REF, Q_LL } quantity;
