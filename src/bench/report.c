@@ -255,32 +255,27 @@ sn_status sn_bench_report_read(const char *results_path, const char *paper_path,
     *out = NULL;
     if (!results_path)
         return sn_fail(err, SN_EINVAL, "sn_bench_report_read: no results file");
-    sn_bench_report *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = sn_strdup(results_path))) {
-        free(r);
-        return sn_fail(err, SN_ENOMEM, "out of memory");
-    }
     char *text = NULL;
     size_t len = 0;
-    sn_status st = sn_file_read(results_path, &text, &len, err);
-    if (st == SN_OK) {
-        st = records_parse(results_path, text, len, &r->l, err);
-        free(text);
+    sn_status st;
+    sn_bench_report *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = sn_strdup(results_path)) ||
+        (paper_path && !(r->paper_path = sn_strdup(paper_path)))) {
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
+        goto fail;
     }
-    if (st == SN_OK && paper_path) {
-        if (!(r->paper_path = sn_strdup(paper_path)))
-            st = sn_fail(err, SN_ENOMEM, "out of memory");
-        else
-            st = paper_read(paper_path, &r->paper, &r->n_paper, err);
-    }
-    if (st == SN_OK)
-        st = report_build(r, err);
-    if (st != SN_OK) {
-        sn_bench_report_free(r);
-        return st;
-    }
+    if ((st = sn_file_read(results_path, &text, &len, err)) != SN_OK ||
+        (st = records_parse(results_path, text, len, &r->l, err)) != SN_OK ||
+        (paper_path && (st = paper_read(paper_path, &r->paper, &r->n_paper, err)) != SN_OK) ||
+        (st = report_build(r, err)) != SN_OK)
+        goto fail;
+    free(text);
     *out = r;
     return SN_OK;
+fail:
+    free(text);
+    sn_bench_report_free(r);
+    return st;
 }
 
 static const cell_summary *report_cell(const sn_bench_report *r, const char *ds, const char *m)

@@ -4,7 +4,7 @@
  * (sn_bench_resume: lock, check, repair, mark done) and appending a line.
  *
  * ============================================================================================
- * Results file: one JSON object per line (also in docs/results.md and docs/FORMATS.md)
+ * Results file: one JSON object per line (also in docs/results.md)
  * ============================================================================================
  *   {"v":1,"dataset":"yacht","split":0,"method":"tail","grid":-1,"config":"<16 hex>",
  *    "protocol":"fixed","status":"ok"|"error","error":null|"message",
@@ -136,11 +136,8 @@ bool record_equal(const record *a, const record *b)
                 return false;
             break;
         case F_SPLIT:
-            if (a->split != b->split)
-                return false;
-            break;
         case F_GRID:
-            if (a->grid != b->grid)
+            if (a->split != b->split || a->grid != b->grid)
                 return false;
             break;
         }
@@ -154,17 +151,9 @@ bool record_equal(const record *a, const record *b)
 
 static const char *type_name(const json_t *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "?";
+    return json_is_object(v) ? "an object" : json_is_array(v) ? "an array"
+           : json_is_string(v) ? "a string" : json_is_number(v) ? "a number"
+           : json_is_boolean(v) ? "a boolean" : "null";
 }
 
 /* What take_field returns when a copy could not be made. */

@@ -163,10 +163,10 @@ sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line
     sn_status st = SN_OK;
     if (len < 2 || line[len - 1] != '\n' || memchr(line, '\n', len - 1)) {
         st = sn_fail(err, SN_EDATA, "%s: not one line", what);
-        goto fail;
+        goto out;
     }
     if ((st = record_parse(line, len - 1, what, 1, &r, err)) != SN_OK)
-        goto fail;
+        goto out;
     if (strcmp(r.dataset, b->ds[c->ds].name) != 0 || strcmp(r.method, b->meth[c->meth].name) != 0 ||
         r.split != u->split || r.grid != u->grid || strcmp(r.config, c->config) != 0) {
         st = sn_fail(err, SN_EDATA,
@@ -174,10 +174,10 @@ sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line
                      "config %s (another plan?)", what, r.dataset, r.split, r.method, r.grid,
                      r.config, b->ds[c->ds].name, u->split, b->meth[c->meth].name, u->grid,
                      c->config);
-        goto fail;
+        goto out;
     }
     if ((st = bench_append_line(b, line, len, err)) != SN_OK)
-        goto fail;
+        goto out;
     bench_unit_take_record(u, &r);
     u->state = U_DONE;
     b->n_done++;
@@ -209,11 +209,9 @@ sn_status sn_bench_record(sn_bench *b, const sn_bench_job *job, const char *line
     if (stop)
         *stop = rc;
     free(shown);
-    record_free(&r);
-    return SN_OK;
-fail:
-    /* Not recorded: the unit runs again later. */
-    u->state = U_TODO;
+out:
+    if (st != SN_OK)
+        u->state = U_TODO; /* not recorded: the unit runs again later */
     record_free(&r);
     return st;
 }
@@ -245,18 +243,13 @@ sn_status sn_bench_sched_new(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_can
         return sn_fail(err, SN_EINVAL, "sn_bench_sched_new: b is NULL");
     if (b->fd < 0)
         return sn_fail(err, SN_EINVAL, "no results file (sn_bench_resume first)");
+    bool has_mutex = false;
     sn_bench_sched *s = calloc(1, sizeof *s);
-    if (!s)
-        return sn_fail(err, SN_ENOMEM, "out of memory");
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
-        free(s);
-        return sn_fail(err, SN_ENOMEM, "cannot create a mutex");
-    }
-    if (pthread_cond_init(&s->cv, NULL) != 0) {
-        pthread_mutex_destroy(&s->mu);
-        free(s);
-        return sn_fail(err, SN_ENOMEM, "cannot create a condition variable");
-    }
+    if (!s || pthread_mutex_init(&s->mu, NULL) != 0)
+        goto fail;
+    has_mutex = true;
+    if (pthread_cond_init(&s->cv, NULL) != 0)
+        goto fail;
     s->b = b;
     s->on_unit = on_unit;
     s->cancel = cancel;
@@ -272,6 +265,11 @@ sn_status sn_bench_sched_new(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_can
     s->old_handler = gsl_set_error_handler_off();
     *out = s;
     return SN_OK;
+fail:
+    if (has_mutex)
+        pthread_mutex_destroy(&s->mu);
+    free(s);
+    return sn_fail(err, SN_ENOMEM, "out of memory creating the scheduler");
 }
 
 void sn_bench_sched_free(sn_bench_sched *s)
