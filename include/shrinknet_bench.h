@@ -90,8 +90,10 @@ const char *sn_bench_dataset_name(const sn_bench *b, size_t i); /* NULL when out
  * a unit is done when its last line is a success, or an error and !retry_errors. A torn last
  * line (no newline: the run was killed while writing) is cut off; *n_torn_bytes says how many
  * bytes were removed. The file is locked against a second run until sn_bench_free. SN_EDATA
- * for a malformed complete line (file:line), SN_EINVAL when a line holds the same unit run with
- * other settings, SN_EIO when the file cannot be opened, read, locked or repaired. */
+ * for a complete line that is not one unit's object ("file:line:col: what": bad JSON, a key
+ * twice, bytes that are not UTF-8, a number beyond a double, a value of the wrong type, a key
+ * of the unit missing), SN_EINVAL when a line holds the same unit run with other settings,
+ * SN_EIO when the file cannot be opened, read, locked or repaired. Nothing is changed then. */
 sn_status sn_bench_resume(sn_bench *b, const char *results_path, size_t *n_torn_bytes,
                           sn_error *err);
 

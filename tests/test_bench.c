@@ -557,6 +557,65 @@ START_TEST(steps_by_hand_match_run)
 }
 END_TEST
 
+/* The scheduler step by step, as the MPI driver uses it: take, run, finish; a job finished
+ * without a line goes back; a stop ends the handing out; an error stop is the run's status. */
+START_TEST(scheduler_by_hand)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    char r1[600], r2[600];
+    snprintf(r1, sizeof r1, "%s/s1.jsonl", root);
+    snprintf(r2, sizeof r2, "%s/s2.jsonl", root);
+    run_all(&p, "small", "lb,tail", r1, 1);
+    sn_bench *b = plan(&p, "small", "lb,tail", r2);
+    sn_bench_sched *s = NULL;
+    CHECK_OK(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL));
+    sn_bench_job job;
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_GOT);
+    sn_bench_sched_finish(s, &job, SN_OK, NULL, NULL); /* cancelled: back in the queue */
+    size_t n = 0;
+    while (sn_bench_sched_take(s, &job) == SN_BENCH_GOT) {
+        char *line = NULL;
+        sn_error e = {0};
+        sn_status st = sn_bench_run_job(b, &job, sn_bench_sched_cancel, s, &line, &e);
+        sn_bench_sched_finish(s, &job, st, line, &e);
+        free(line);
+        n++;
+    }
+    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(sn_bench_n_done(b), 4);
+    CHECK_OK(sn_bench_sched_status(s, NULL));
+    sn_bench_sched_free(s);
+    sn_bench_free(b);
+    char *a = canonical(r1), *c = canonical(r2);
+    ck_assert_str_eq(a, c);
+    free(a);
+    free(c);
+
+    /* A stop: nothing more is handed out; with an error, that error is the run's. */
+    snprintf(r2, sizeof r2, "%s/s3.jsonl", root);
+    b = plan(&p, "small", "lb,tail", r2);
+    CHECK_OK(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL));
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_GOT);
+    sn_bench_sched_stop(s, SN_OK, NULL);
+    ck_assert(sn_bench_sched_cancel(s));
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_END);
+    CHECK_OK(sn_bench_sched_status(s, NULL));
+    sn_bench_sched_stop(s, SN_EIO, "the network went away");
+    sn_error e = {0};
+    ck_assert_int_eq(sn_bench_sched_status(s, &e), SN_EIO);
+    ck_assert_str_eq(e.msg, "the network went away");
+    sn_bench_sched_free(s);
+    ck_assert_uint_eq(sn_bench_n_done(b), 0);
+    sn_bench_free(b);
+    /* Without a results file there is nothing to schedule. */
+    b = plan(&p, "small", "lb", NULL);
+    ck_assert_int_eq(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL), SN_EINVAL);
+    ck_assert(s == NULL);
+    sn_bench_free(b);
+}
+END_TEST
+
 /* The longest units go first: every EM unit (about 60 times the work of a dropout unit of the
  * same size) is handed out before any dropout unit of the fixed protocol. */
 START_TEST(take_longest_first)
@@ -1150,6 +1209,7 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, gal_chooses_best_validation);
     tcase_add_test(tc, steps_by_hand_match_run);
     tcase_add_test(tc, take_longest_first);
+    tcase_add_test(tc, scheduler_by_hand);
     tcase_add_test(tc, torn_last_line);
     tcase_add_test(tc, malformed_line);
     tcase_add_test(tc, hostile_lines_refused);
