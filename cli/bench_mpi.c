@@ -5,7 +5,9 @@
  *
  * Messages (MPI_BYTE, tags below). A request (any rank -> 0) is a request header, the job it
  * answers and, for a result, the results line (without a terminating 0). A reply (0 -> rank)
- * is a job to run or, with TAG_STOP and no data, the end. Every rank waits by polling
+ * is a job to run or, with TAG_STOP and no data, the end. What to hand out and what to do with
+ * what comes back is the library's scheduler (sn_bench_sched, src/bench/scheduler.c), the same
+ * one sn_bench_run's threads use: this file only moves jobs and lines. Every rank waits by polling
  * (MPI_Iprobe, then a short sleep) rather than in MPI_Recv, which busy-waits in Open MPI and
  * would take a core from a rank that computes.
  */
@@ -220,175 +222,102 @@ static sn_status follower(const sn_bench *b, sn_bench_cancel_fn cancel, void *us
 /* Rank 0                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Rank 0's own worker: the library's scheduler on a thread of its own. */
 typedef struct {
-    sn_bench *b;
-    pthread_mutex_t mu; /* guards b and the fields below */
-    sn_bench_unit_fn on_unit;
-    sn_bench_cancel_fn cancel;
-    void *user;
-    atomic_bool stop;
-    atomic_bool local_done;
-    sn_status fatal;
-    sn_error fatal_err;
-} leader;
+    sn_bench_sched *s;
+    atomic_bool done;
+} local_worker_ctx;
 
-static int leader_cancel(void *user)
-{
-    leader *L = user;
-    if (atomic_load(&L->stop))
-        return 1;
-    if (L->cancel && L->cancel(L->user)) {
-        atomic_store(&L->stop, true);
-        return 1;
-    }
-    return 0;
-}
-
-/* Lock held. */
-static void leader_record(leader *L, const sn_bench_job *job, const char *line)
-{
-    int stop = 0;
-    sn_error e = {0};
-    sn_status st = sn_bench_record(L->b, job, line, L->on_unit, L->user, &stop, &e);
-    if (st != SN_OK && L->fatal == SN_OK) {
-        L->fatal = st;
-        L->fatal_err = e;
-    }
-    if (st != SN_OK || stop)
-        atomic_store(&L->stop, true);
-}
-
-/* Lock held. */
-static void leader_fail(leader *L, sn_status st, const char *msg)
-{
-    if (L->fatal == SN_OK) {
-        L->fatal = st;
-        L->fatal_err.code = st;
-        snprintf(L->fatal_err.msg, sizeof L->fatal_err.msg, "%s", msg);
-    }
-    atomic_store(&L->stop, true);
-}
-
-/* Rank 0's own worker. */
 static void *local_worker(void *arg)
 {
-    leader *L = arg;
-    pthread_mutex_lock(&L->mu);
-    for (;;) {
-        if (leader_cancel(L))
-            break;
-        sn_bench_job job;
-        bool any_left;
-        if (!sn_bench_take(L->b, &job, &any_left)) {
-            if (!any_left)
-                break;
-            /* Waiting for grid units that other ranks run. */
-            pthread_mutex_unlock(&L->mu);
-            nap(5000);
-            pthread_mutex_lock(&L->mu);
-            continue;
-        }
-        pthread_mutex_unlock(&L->mu);
-        char *line = NULL;
-        sn_error e = {0};
-        sn_status st = sn_bench_run_job(L->b, &job, leader_cancel, L, &line, &e);
-        pthread_mutex_lock(&L->mu);
-        if (st != SN_OK) {
-            sn_bench_give_back(L->b, &job);
-            leader_fail(L, st, e.msg);
-        } else if (!line || atomic_load(&L->stop)) {
-            sn_bench_give_back(L->b, &job);
-        } else {
-            leader_record(L, &job, line);
-        }
-        free(line);
-    }
-    pthread_mutex_unlock(&L->mu);
-    atomic_store(&L->local_done, true);
+    local_worker_ctx *w = arg;
+    sn_bench_sched_work(w->s);
+    atomic_store(&w->done, true);
     return NULL;
 }
 
+/* Receive one request into *buf (grown as needed, NUL-terminated) from st's source. */
+static void receive_request(const MPI_Status *st, char **buf, size_t *cap, request *h,
+                            const char **text)
+{
+    int count = 0;
+    MPI_Get_count(st, MPI_BYTE, &count);
+    size_t need = (size_t)count + 1;
+    if (need > *cap) {
+        char *nb = realloc(*buf, need);
+        if (!nb) {
+            /* Without room for the message we cannot go on: what is recorded stays. */
+            fprintf(stderr, "shrinknet bench: rank 0: out of memory\n");
+            MPI_Abort(MPI_COMM_WORLD, EXIT_INTERNAL);
+        }
+        *buf = nb;
+        *cap = need;
+    }
+    MPI_Recv(*buf, count, MPI_BYTE, st->MPI_SOURCE, TAG_REQUEST, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    (*buf)[count] = 0;
+    memset(h, 0, sizeof *h);
+    if ((size_t)count >= sizeof *h)
+        memcpy(h, *buf, sizeof *h);
+    else
+        h->kind = -1;
+    *text = *buf + sizeof *h;
+}
+
+/* Rank 0: the transport between the other ranks and the library's scheduler (take, finish),
+ * which rank 0's own worker shares. */
 static sn_status leader_run(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_cancel_fn cancel,
                             void *user, sn_error *err)
 {
-    leader L;
-    memset(&L, 0, sizeof L);
-    L.b = b;
-    L.on_unit = on_unit;
-    L.cancel = cancel;
-    L.user = user;
-    atomic_init(&L.stop, false);
-    atomic_init(&L.local_done, false);
-    if (pthread_mutex_init(&L.mu, NULL) != 0)
-        return cli_err(err, SN_ENOMEM, "cannot create a mutex");
-    bool *idle = calloc((size_t)g_size, sizeof *idle);
-    if (!idle) {
-        pthread_mutex_destroy(&L.mu);
-        return cli_err(err, SN_ENOMEM, "out of memory");
-    }
-    pthread_t th;
-    bool threaded = pthread_create(&th, NULL, local_worker, &L) == 0;
-    if (!threaded)
-        atomic_store(&L.local_done, true); /* the other ranks do the work */
-    int n_active = g_size - 1;
+    local_worker_ctx w;
+    atomic_init(&w.done, false);
+    bool *idle = NULL, threaded = false;
     char *buf = NULL;
     size_t cap = 0;
-    while (n_active > 0 || !atomic_load(&L.local_done)) {
+    pthread_t th;
+    sn_status st = sn_bench_sched_new(b, on_unit, cancel, user, &w.s, err);
+    if (st != SN_OK)
+        return st;
+    if (!(idle = calloc((size_t)g_size, sizeof *idle))) {
+        st = cli_err(err, SN_ENOMEM, "out of memory");
+        goto out;
+    }
+    threaded = pthread_create(&th, NULL, local_worker, &w) == 0;
+    if (!threaded)
+        atomic_store(&w.done, true); /* the other ranks do the work */
+    int n_active = g_size - 1;
+    while (n_active > 0 || !atomic_load(&w.done)) {
         bool busy = false;
         int flag = 0;
-        MPI_Status st;
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, MPI_COMM_WORLD, &flag, &st);
+        MPI_Status ms;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, MPI_COMM_WORLD, &flag, &ms);
         if (flag) {
             busy = true;
-            int count = 0;
-            MPI_Get_count(&st, MPI_BYTE, &count);
-            size_t need = (size_t)count + 1;
-            if (need > cap) {
-                char *nb = realloc(buf, need);
-                if (!nb) {
-                    /* Without room for the message we cannot go on: what is recorded stays. */
-                    fprintf(stderr, "shrinknet bench: rank 0: out of memory\n");
-                    MPI_Abort(MPI_COMM_WORLD, EXIT_INTERNAL);
-                }
-                buf = nb;
-                cap = need;
-            }
-            MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, TAG_REQUEST, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
-            buf[count] = 0;
             request h;
-            memset(&h, 0, sizeof h);
-            if ((size_t)count >= sizeof h)
-                memcpy(&h, buf, sizeof h);
-            else
-                h.kind = -1;
-            const char *text = buf + sizeof h;
-            pthread_mutex_lock(&L.mu);
+            const char *text;
+            receive_request(&ms, &buf, &cap, &h, &text);
+            sn_error e = {SN_ENOMEM, ""};
             switch (h.kind) {
             case REQ_READY:
                 break;
             case REQ_RESULT:
-                if (atomic_load(&L.stop))
-                    sn_bench_give_back(b, &h.job);
-                else
-                    leader_record(&L, &h.job, text);
+                sn_bench_sched_finish(w.s, &h.job, SN_OK, text, NULL);
                 break;
             case REQ_LEAVE:
-                sn_bench_give_back(b, &h.job);
+                sn_bench_sched_finish(w.s, &h.job, SN_OK, NULL, NULL);
                 break;
             case REQ_FAIL:
-                sn_bench_give_back(b, &h.job);
-                leader_fail(&L, SN_ENOMEM, text);
+                snprintf(e.msg, sizeof e.msg, "%s", text);
+                sn_bench_sched_finish(w.s, &h.job, SN_ENOMEM, NULL, &e);
                 break;
             default:
-                leader_fail(&L, SN_EDATA, "a malformed request");
+                sn_bench_sched_stop(w.s, SN_EDATA, "a malformed request");
                 break;
             }
-            pthread_mutex_unlock(&L.mu);
-            idle[st.MPI_SOURCE] = true;
+            idle[ms.MPI_SOURCE] = true;
             if (h.kind == REQ_LEAVE || h.kind == REQ_FAIL) {
-                idle[st.MPI_SOURCE] = false;
-                MPI_Send(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
+                idle[ms.MPI_SOURCE] = false;
+                MPI_Send(NULL, 0, MPI_BYTE, ms.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
                 n_active--;
             }
         }
@@ -397,17 +326,12 @@ static sn_status leader_run(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_canc
             if (!idle[r])
                 continue;
             sn_bench_job job;
-            bool any_left = false, got = false;
-            pthread_mutex_lock(&L.mu);
-            bool stopping = leader_cancel(&L) != 0;
-            if (!stopping)
-                got = sn_bench_take(b, &job, &any_left);
-            pthread_mutex_unlock(&L.mu);
-            if (got) {
+            sn_bench_next next = sn_bench_sched_take(w.s, &job);
+            if (next == SN_BENCH_GOT) {
                 MPI_Send(&job, (int)sizeof job, MPI_BYTE, r, TAG_JOB, MPI_COMM_WORLD);
                 idle[r] = false;
                 busy = true;
-            } else if (stopping || !any_left) {
+            } else if (next == SN_BENCH_END) {
                 MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD);
                 idle[r] = false;
                 n_active--;
@@ -419,15 +343,12 @@ static sn_status leader_run(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_canc
     }
     if (threaded)
         pthread_join(th, NULL);
+    st = sn_bench_sched_status(w.s, err);
+out:
     free(buf);
     free(idle);
-    pthread_mutex_destroy(&L.mu);
-    if (L.fatal != SN_OK) {
-        if (err)
-            *err = L.fatal_err;
-        return L.fatal;
-    }
-    return SN_OK;
+    sn_bench_sched_free(w.s);
+    return st;
 }
 
 sn_status cli_mpi_bench_run(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_cancel_fn cancel,

@@ -5,7 +5,7 @@
 #ifndef SN_CLI_BENCH_MPI_H
 #define SN_CLI_BENCH_MPI_H
 
-#include "shrinknet.h"
+#include "shrinknet_bench.h"
 
 /* Start and end MPI around the whole program (no-ops without SN_MPI). */
 void cli_mpi_init(int *argc, char ***argv);

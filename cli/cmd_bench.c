@@ -5,6 +5,7 @@
  */
 #include "cmds.h"
 #include "bench_mpi.h"
+#include "shrinknet_bench.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -374,7 +375,10 @@ int cmd_bench(int argc, char **argv)
     if (rank != 0)
         quiet = true;
 
-    char *paper_found = NULL;
+    /* What is allocated from here on is freed at `out`, the one way out. */
+    char *paper_found = NULL, *csv_default = NULL;
+    sn_bench_method *meth = NULL;
+    sn_bench *b = NULL;
     if (!paper) {
         paper_found = find_paper_table();
         paper = paper_found;
@@ -387,23 +391,20 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "shrinknet bench: bench/paper_table2.csv not found: the tables go "
                         "without the paper's figures (--paper FILE)\n");
 
-    char *csv_default = NULL;
     if (report) {
         /* Only the tables: every training option is out of place here. */
         for (cli_opt *o = table; o->name; o++)
             if (o->seen && strcmp(o->name, "report") != 0 && strcmp(o->name, "csv") != 0 &&
                 strcmp(o->name, "md") != 0 && strcmp(o->name, "paper") != 0 &&
                 strcmp(o->name, "quiet") != 0) {
-                free(paper_found);
-                return usage_error("--report rebuilds tables only; it takes --csv, --md, "
-                                   "--paper and -q, not --", o->name);
+                rc = usage_error("--report rebuilds tables only; it takes --csv, --md, "
+                                 "--paper and -q, not --", o->name);
+                goto out;
             }
         if (!csv)
             csv = csv_default = sibling_name(report, ".csv");
         rc = print_report(report, paper, csv, md, quiet);
-        free(csv_default);
-        free(paper_found);
-        return rc;
+        goto out;
     }
 
     /* The run. */
@@ -451,10 +452,8 @@ int cmd_bench(int argc, char **argv)
         rc = parse_double_opt("sigma0", s_sigma0, 0, INFINITY, true, &bp.sigma0);
     if (!rc && s_sigma0 && cli_find(table, "gal-lengthscale")->seen)
         rc = usage_error("--sigma0 and --gal-lengthscale both set the L2 term; give one", NULL);
-    if (rc) {
-        free(paper_found);
-        return rc;
-    }
+    if (rc)
+        goto out;
     bp.learn_precision = learn_precision;
     bp.valid_fraction = valid_fraction;
     bp.epoch_multiplier = epoch_multiplier;
@@ -468,12 +467,11 @@ int cmd_bench(int argc, char **argv)
     size_t n_presets = 0;
     while (names[n_presets])
         n_presets++;
-    sn_bench_method *meth = calloc(n_presets + 64, sizeof *meth);
     size_t n_meth = 0;
     sn_error e = {0};
-    if (!meth) {
-        free(paper_found);
-        return cli_fail("bench", &(sn_error){SN_ENOMEM, "out of memory"});
+    if (!(meth = calloc(n_presets + 64, sizeof *meth))) {
+        rc = cli_fail("bench", &(sn_error){SN_ENOMEM, "out of memory"});
+        goto out;
     }
     if (!methods || strcmp(methods, "all") == 0) {
         for (; n_meth < n_presets; n_meth++)
@@ -485,19 +483,16 @@ int cmd_bench(int argc, char **argv)
             size_t len = comma ? (size_t)(comma - s) : strlen(s);
             char name[64];
             if (len == 0 || len >= sizeof name || n_meth == n_presets + 64) {
-                free(meth);
-                free(paper_found);
-                return usage_error("--methods: expected a comma-separated list, found ",
-                                   methods);
+                rc = usage_error("--methods: expected a comma-separated list, found ", methods);
+                goto out;
             }
             memcpy(name, s, len);
             name[len] = 0;
             if (sn_bench_method_preset(name, &meth[n_meth], &e) != SN_OK) {
-                free(meth);
-                free(paper_found);
                 fprintf(stderr, "shrinknet bench: --methods: %s\ntry 'shrinknet bench --help'\n",
                         e.msg);
-                return EXIT_USAGE;
+                rc = EXIT_USAGE;
+                goto out;
             }
             n_meth++;
             if (!comma)
@@ -506,23 +501,20 @@ int cmd_bench(int argc, char **argv)
         }
     }
 
-    sn_bench *b = NULL;
     sn_status st = sn_bench_new(&bp, data_dir, datasets, meth, n_meth, &b, &e);
-    free(meth);
     bool root_ok = true;
     if (mpi && !cli_mpi_all_ok(st == SN_OK, &root_ok) && st == SN_OK) {
         /* Another rank could not plan it and said why; rank 0 says so too. */
-        sn_bench_free(b);
-        free(paper_found);
         if (rank == 0)
             fprintf(stderr, "shrinknet bench: another rank could not plan the benchmark\n");
-        return EXIT_DATA;
+        rc = EXIT_DATA;
+        goto out;
     }
     if (st != SN_OK) {
-        free(paper_found);
         if (rank != 0 && root_ok)
             fprintf(stderr, "shrinknet bench: rank %d: %s\n", rank, e.msg);
-        return rank == 0 ? cli_fail("bench", &e) : cli_exit_code(st);
+        rc = rank == 0 ? cli_fail("bench", &e) : cli_exit_code(st);
+        goto out;
     }
     size_t torn = 0;
     /* A dry run creates nothing: without a results file there is nothing to resume. Under MPI
@@ -534,9 +526,8 @@ int cmd_bench(int argc, char **argv)
      * planned different benchmarks (other data, options or builds), and stops. */
     bool refused = mpi && (!cli_mpi_all_ok(st == SN_OK, NULL) || !cli_mpi_same_plan(b));
     if (rc || st != SN_OK || refused) {
-        sn_bench_free(b);
-        free(paper_found);
-        return rc ? rc : st != SN_OK ? cli_exit_code(st) : EXIT_DATA;
+        rc = rc ? rc : st != SN_OK ? cli_exit_code(st) : EXIT_DATA;
+        goto out;
     }
     size_t n_units = sn_bench_n_units(b), n_done = sn_bench_n_done(b);
     if (!quiet) {
@@ -551,10 +542,9 @@ int cmd_bench(int argc, char **argv)
                 mpi ? "MPI rank" : "job", par == 1 ? "" : "s");
     }
     if (dry_run) {
-        sn_bench_free(b);
-        free(paper_found);
         printf("%zu units, %zu done, %zu to run\n", n_units, n_done, n_units - n_done);
-        return EXIT_OK;
+        rc = EXIT_OK;
+        goto out;
     }
 
     struct sigaction sa, old_int, old_term;
@@ -576,28 +566,25 @@ int cmd_bench(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     if (rank != 0) {
         /* A rank that only ran units: rank 0 reports. */
-        sn_bench_free(b);
-        free(paper_found);
-        if (st != SN_OK)
-            return cli_fail("bench", &e);
-        return interrupted ? 128 + SIGINT : EXIT_OK;
+        rc = st != SN_OK ? cli_fail("bench", &e) : interrupted ? 128 + SIGINT : EXIT_OK;
+        goto out;
     }
     n_done = sn_bench_n_done(b);
-    sn_bench_free(b);
+    sn_bench_free(b); /* the file is complete and unlocked before the tables read it */
+    b = NULL;
     char wt[32];
     fmt_time(wt, sizeof wt, wall);
     if (st != SN_OK) {
-        free(paper_found);
         rc = cli_fail("bench", &e);
         fprintf(stderr, "shrinknet bench: %zu of %zu units are in %s; rerun to go on\n", n_done,
                 n_units, out);
-        return rc;
+        goto out;
     }
     if (n_done < n_units) {
-        free(paper_found);
         fprintf(stderr, "shrinknet bench: interrupted after %s: %zu of %zu units are in %s; "
                         "rerun the same command to go on\n", wt, n_done, n_units, out);
-        return 128 + SIGINT;
+        rc = 128 + SIGINT;
+        goto out;
     }
     if (!quiet) {
         fprintf(stderr, "shrinknet bench: all %zu units done, %s this run", n_units, wt);
@@ -608,6 +595,9 @@ int cmd_bench(int argc, char **argv)
     if (!csv)
         csv = csv_default = sibling_name(out, ".csv");
     rc = print_report(out, paper, csv, md, quiet);
+out:
+    free(meth);
+    sn_bench_free(b);
     free(csv_default);
     free(paper_found);
     return rc;

@@ -9,6 +9,9 @@
  * under a second.
  */
 #include "test_util.h"
+#include "shrinknet_bench.h"
+
+#include "bench/bench.h" /* the private line reader and writer, for the round trip */
 
 #include <stdint.h>
 #include <string.h>
@@ -554,6 +557,65 @@ START_TEST(steps_by_hand_match_run)
 }
 END_TEST
 
+/* The scheduler step by step, as the MPI driver uses it: take, run, finish; a job finished
+ * without a line goes back; a stop ends the handing out; an error stop is the run's status. */
+START_TEST(scheduler_by_hand)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    char r1[600], r2[600];
+    snprintf(r1, sizeof r1, "%s/s1.jsonl", root);
+    snprintf(r2, sizeof r2, "%s/s2.jsonl", root);
+    run_all(&p, "small", "lb,tail", r1, 1);
+    sn_bench *b = plan(&p, "small", "lb,tail", r2);
+    sn_bench_sched *s = NULL;
+    CHECK_OK(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL));
+    sn_bench_job job;
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_GOT);
+    sn_bench_sched_finish(s, &job, SN_OK, NULL, NULL); /* cancelled: back in the queue */
+    size_t n = 0;
+    while (sn_bench_sched_take(s, &job) == SN_BENCH_GOT) {
+        char *line = NULL;
+        sn_error e = {0};
+        sn_status st = sn_bench_run_job(b, &job, sn_bench_sched_cancel, s, &line, &e);
+        sn_bench_sched_finish(s, &job, st, line, &e);
+        free(line);
+        n++;
+    }
+    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(sn_bench_n_done(b), 4);
+    CHECK_OK(sn_bench_sched_status(s, NULL));
+    sn_bench_sched_free(s);
+    sn_bench_free(b);
+    char *a = canonical(r1), *c = canonical(r2);
+    ck_assert_str_eq(a, c);
+    free(a);
+    free(c);
+
+    /* A stop: nothing more is handed out; with an error, that error is the run's. */
+    snprintf(r2, sizeof r2, "%s/s3.jsonl", root);
+    b = plan(&p, "small", "lb,tail", r2);
+    CHECK_OK(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL));
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_GOT);
+    sn_bench_sched_stop(s, SN_OK, NULL);
+    ck_assert(sn_bench_sched_cancel(s));
+    ck_assert_int_eq(sn_bench_sched_take(s, &job), SN_BENCH_END);
+    CHECK_OK(sn_bench_sched_status(s, NULL));
+    sn_bench_sched_stop(s, SN_EIO, "the network went away");
+    sn_error e = {0};
+    ck_assert_int_eq(sn_bench_sched_status(s, &e), SN_EIO);
+    ck_assert_str_eq(e.msg, "the network went away");
+    sn_bench_sched_free(s);
+    ck_assert_uint_eq(sn_bench_n_done(b), 0);
+    sn_bench_free(b);
+    /* Without a results file there is nothing to schedule. */
+    b = plan(&p, "small", "lb", NULL);
+    ck_assert_int_eq(sn_bench_sched_new(b, NULL, NULL, NULL, &s, NULL), SN_EINVAL);
+    ck_assert(s == NULL);
+    sn_bench_free(b);
+}
+END_TEST
+
 /* The longest units go first: every EM unit (about 60 times the work of a dropout unit of the
  * same size) is handed out before any dropout unit of the fixed protocol. */
 START_TEST(take_longest_first)
@@ -739,6 +801,159 @@ START_TEST(malformed_line)
         free(after);
     }
     free(good);
+}
+END_TEST
+
+/* Hostile lines are refused by the report and by the resume, named "file:line: what", and the
+ * file is left as it was: an overflowing number, a key twice, bytes that are not UTF-8, a NUL,
+ * a lone surrogate, a value that is not an object, and values of the wrong type. */
+START_TEST(hostile_lines_refused)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    char res[600];
+    snprintf(res, sizeof res, "%s/x.jsonl", root);
+    run_all(&p, "small", "lb", res, 1);
+    char *good = read_all(res, NULL);
+    char *nl = strchr(good, '\n');
+    *nl = 0;
+    /* Each case: text put in place of the first `from` of the good line, or a whole line. */
+    static const struct {
+        const char *from, *to, *says;
+    } cases[] = {
+        {"\"rmse\":", "\"rmse\":1e999999,\"x\":", "overflow"},
+        {"\"rmse\":", "\"rmse\":-1e999999,\"x\":", "overflow"},
+        {"\"method\":", "\"split\":1,\"method\":", "duplicate"},
+        {"\"dataset\":\"small\"", "\"dataset\":\"sm\xff" "all\"", "unable to decode byte 0xff"},
+        {"\"dataset\":\"small\"", "\"dataset\":\"sm\xc0\xaf" "all\"", "unable to decode byte 0xc0"},
+        {"\"tag\":\"\"", "\"tag\":\"a\\u0000b\"", "u0000"},
+        {"\"tag\":\"\"", "\"tag\":\"\\ud800\"", "nvalid"},
+        {NULL, "[1,2,3]", "found an array"},
+        {NULL, "\"a string\"", "expected a JSON object"},
+        {NULL, "17", "expected a JSON object"},
+        {"\"rmse\":", "\"rmse\":\"1.5\",\"x\":", "\"rmse\": expected a finite number or null, found a string"},
+        {"\"dataset\":\"small\"", "\"dataset\":5", "\"dataset\": expected a string or null, found a number"},
+        {"\"split\":0", "\"split\":0.5", "\"split\": expected an integer"},
+        {"\"split\":0", "\"split\":\"0\"", "\"split\": expected an integer"},
+        {"\"grid\":-1", "\"grid\":-2", "\"grid\": expected an integer"},
+        {"\"status\":\"ok\"", "\"status\":true", "\"status\": expected \"ok\" or \"error\""},
+        {"\"learn_precision\":true", "\"learn_precision\":1", "\"learn_precision\": expected true or false"},
+        {"\"learn_precision\":false", "\"learn_precision\":1", "\"learn_precision\": expected true or false"},
+        {"\"dataset\":\"small\"", "\"dataset\":null", "without \"dataset\""},
+        {"\"tag\":\"\"", "\"tag\":{\"a\":1}", "\"tag\": expected a string or null, found an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char bad[4096], text[8192];
+        if (cases[i].from) {
+            const char *at = strstr(good, cases[i].from);
+            if (!at)
+                continue; /* e.g. learn_precision true vs false: one of the two applies */
+            snprintf(bad, sizeof bad, "%.*s%s%s", (int)(at - good), good, cases[i].to,
+                     at + strlen(cases[i].from));
+        } else {
+            snprintf(bad, sizeof bad, "%s", cases[i].to);
+        }
+        snprintf(text, sizeof text, "%s\n%s\n%s", good, bad, nl + 1);
+        write_file(res, text);
+        sn_bench_report *r = NULL;
+        sn_error e = {0};
+        ck_assert_int_eq(sn_bench_report_read(res, NULL, &r, &e), SN_EDATA);
+        ck_assert_msg(strstr(e.msg, "x.jsonl:2:") != NULL && strstr(e.msg, cases[i].says),
+                      "case %zu: %s", i, e.msg);
+        ck_assert(r == NULL);
+        sn_bench_method m;
+        CHECK_OK(sn_bench_method_preset("lb", &m, NULL));
+        sn_bench *b = NULL;
+        CHECK_OK(sn_bench_new(&p, root, "small", &m, 1, &b, NULL));
+        ck_assert_int_eq(sn_bench_resume(b, res, NULL, &e), SN_EDATA);
+        ck_assert_msg(strstr(e.msg, "x.jsonl:2:") != NULL, "case %zu: %s", i, e.msg);
+        sn_bench_free(b);
+        char *after = read_all(res, NULL);
+        ck_assert_str_eq(after, text);
+        free(after);
+    }
+    /* The same hostile bytes in a torn last line are a cut write: ignored, then cut off. */
+    char text[8192];
+    snprintf(text, sizeof text, "%s\n%s{\"rmse\":1e999999,\"dataset\":\"\xff", good, nl + 1);
+    write_file(res, text);
+    sn_bench_report *r = NULL;
+    sn_error e = {0};
+    ck_assert_msg(sn_bench_report_read(res, NULL, &r, &e) == SN_OK, "%s", e.msg);
+    size_t n_lines, n_torn, n_sup;
+    sn_bench_report_counts(r, &n_lines, &n_torn, &n_sup);
+    ck_assert_uint_eq(n_lines, 2);
+    ck_assert_uint_eq(n_torn, 1);
+    sn_bench_report_free(r);
+    sn_bench *b = plan(&p, "small", "lb", res);
+    ck_assert_uint_eq(sn_bench_n_done(b), 2);
+    sn_bench_free(b);
+    ck_assert_uint_eq(count_lines(res), 2);
+    free(good);
+}
+END_TEST
+
+/* Every line the harness writes reads back and is written again byte for byte; numbers keep
+ * the format's %.17g ("1", "1.0000000000000001e-05", never jansson's "1.0" or "1e-5"), and a
+ * string that is not UTF-8 (a path in an error message) is written readable. */
+START_TEST(lines_round_trip)
+{
+    sn_bench_params p;
+    quick_params(&p);
+    p.protocol = SN_BENCH_GAL;
+    char res[600];
+    snprintf(res, sizeof res, "%s/rt.jsonl", root);
+    run_all(&p, "small", "lb,vem-ard", res, 2);
+    char *text = read_all(res, NULL), *save = NULL;
+    size_t n = 0;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
+        record r, r2;
+        sn_error e = {0};
+        ck_assert_msg(record_parse(l, strlen(l), "rt.jsonl", n + 1, &r, &e) == SN_OK, "%s",
+                      e.msg);
+        char *again = NULL;
+        CHECK_OK(record_write(&r, &again, NULL));
+        size_t k = strlen(again);
+        ck_assert(k > 0 && again[k - 1] == '\n');
+        again[k - 1] = 0;
+        ck_assert_str_eq(again, l);
+        CHECK_OK(record_parse(again, k - 1, "again", 1, &r2, NULL));
+        ck_assert(record_equal(&r, &r2));
+        free(again);
+        record_free(&r);
+        record_free(&r2);
+    }
+    ck_assert_uint_eq(n, count_lines(res));
+    free(text);
+
+    record r;
+    record_init(&r);
+    r.dataset = strdup("d");
+    r.method = strdup("m");
+    r.config = strdup("c");
+    r.error = strdup("cannot open /tmp/a\xff" "b\xfe" "c/data.txt\ttab \"q\" \x01");
+    r.v = 1;
+    r.rmse = 1e-05;
+    r.ll = -2.0;
+    r.mae = 1e300;
+    r.grid = -1;
+    char *line = NULL;
+    CHECK_OK(record_write(&r, &line, NULL));
+    ck_assert_msg(strstr(line, "{\"v\":1,\"dataset\":\"d\",\"split\":0,\"method\":\"m\","
+                               "\"grid\":-1,\"config\":\"c\",\"protocol\":null,"
+                               "\"status\":\"error\",") == line, "%s", line);
+    ck_assert_msg(strstr(line, "\"rmse\":1.0000000000000001e-05,\"ll\":-2,\"ll_gauss\":null,"
+                               "\"mae\":1.0000000000000001e+300,") != NULL, "%s", line);
+    ck_assert_msg(strstr(line, "\"error\":\"cannot open /tmp/a?b?c/data.txt\\ttab \\\"q\\\" "
+                               "\\u0001\"") != NULL, "%s", line);
+    record back;
+    sn_error e = {0};
+    ck_assert_msg(record_parse(line, strlen(line) - 1, "w", 1, &back, &e) == SN_OK, "%s", e.msg);
+    ck_assert_str_eq(back.error, "cannot open /tmp/a?b?c/data.txt\ttab \"q\" \x01");
+    CHECK_NEAR(back.rmse, 1e-05, 0);
+    ck_assert(isnan(back.ll_gauss));
+    record_free(&back);
+    record_free(&r);
+    free(line);
 }
 END_TEST
 
@@ -994,8 +1209,11 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, gal_chooses_best_validation);
     tcase_add_test(tc, steps_by_hand_match_run);
     tcase_add_test(tc, take_longest_first);
+    tcase_add_test(tc, scheduler_by_hand);
     tcase_add_test(tc, torn_last_line);
     tcase_add_test(tc, malformed_line);
+    tcase_add_test(tc, hostile_lines_refused);
+    tcase_add_test(tc, lines_round_trip);
     tcase_add_test(tc, other_settings_refused);
     tcase_add_test(tc, second_run_locked_out);
     tcase_add_test(tc, failed_units_recorded_and_retried);

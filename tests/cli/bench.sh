@@ -50,6 +50,37 @@ expect 0 "dry run" -- "$BIN" bench --data-dir "$UCI" --datasets yacht,bostonHous
 outputs "^2200 units, 0 done, 2200 to run$" "2 x 20 x (3 x 13 + 4 x 4) units"
 [ -e "$T/dry.jsonl" ] && fail "a dry run created the results file"
 
+# --- the committed results files still load and give the committed tables -----------------
+# docs/results/*.md and *.csv were written by `bench --report docs/results/NAME.jsonl` from the
+# repository's root; the Gal-protocol file is kept gzip-compressed.
+mkdir -p "$T/rep/docs/results"
+for name in table2-authors table3 gal-protocol; do
+    src="$ROOT/docs/results/$name.jsonl"
+    if [ -f "$src.gz" ]; then
+        gunzip -c "$src.gz" > "$T/rep/docs/results/$name.jsonl"
+    else
+        cp "$src" "$T/rep/docs/results/$name.jsonl"
+    fi
+    (cd "$T/rep" && "$BIN" bench --report "docs/results/$name.jsonl" --csv "$name.csv" \
+        --md "$name.md" >/dev/null 2>"$name.err") || fail "--report of $name.jsonl"
+    cmp -s "$T/rep/$name.md" "$ROOT/docs/results/$name.md" || fail "$name: Markdown differs from docs/results/$name.md"
+    cmp -s "$T/rep/$name.csv" "$ROOT/docs/results/$name.csv" || fail "$name: CSV differs from docs/results/$name.csv"
+done
+
+# --- hostile results lines: one line naming the file and line, exit 1 ------------------------
+cd "$T"
+good=$(head -n 1 "$T/rep/docs/results/table3.jsonl")
+hostile() { # hostile NAME SED-EXPRESSION PATTERN
+    { echo "$good"; echo "$good" | sed "$2"; } > "h_$1.jsonl"
+    expect 1 "hostile line: $1" -- "$BIN" bench --report "h_$1.jsonl"
+    says "h_$1.jsonl:2:[0-9:]* .*$3" "hostile line $1 refused with file:line"
+}
+hostile overflow 's/"rmse":[^,]*/"rmse":1e999999/' "overflow"
+hostile twice 's/"method":/"split":3,"method":/' "duplicate"
+hostile utf8 "s/\"dataset\":\"/\"dataset\":\"$(printf '\377')/" "decode byte 0xff"
+hostile array 's/.*/[1,2]/' "found an array"
+hostile type 's/"rmse":[^,]*/"rmse":"2.5"/' '"rmse": expected a finite number or null, found a string'
+
 # --- the smoke run: every method, yacht, 2 splits -----------------------------------------
 cd "$T"
 expect 0 "quick run" -- "$BIN" bench --data-dir "$UCI" --quick --jobs 2 --out q.jsonl

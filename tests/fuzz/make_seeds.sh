@@ -5,7 +5,7 @@
 set -eu
 BIN=${SN_BIN:-$PWD/build/shrinknet}
 C=tests/fuzz/corpus
-mkdir -p $C/csv $C/uci $C/model $C/opts
+mkdir -p $C/csv $C/uci $C/model $C/opts $C/results
 
 # ---- CSV: an option byte (see fuzz_csv.c), then the file ----------------------------------
 csv() { name=$1; opt=$2; shift 2; { printf "\\$opt"; printf -- "$@"; } > $C/csv/$name; }
@@ -64,6 +64,26 @@ printf 'shrinknet-model 1\n' > $C/model/magic_only.snm
 sed "s/^noise .*/noise gaussian -3 0 true/" $C/model/mlp.snm > $C/model/bad_noise.snm   # resigned by the harness
 sed "s/^noise .*/noise halfcauchy 1 0 true/" $C/model/mlp.snm > $C/model/halfcauchy_mean_one.snm
 
+# ---- Results files: lines of docs/results, lines of the harness's plan, hostile lines -------
+# (see fuzz_results.c: "@DS@" and "@CONFIG@" become the harness's data set and config id)
+R=$C/results
+head -n 2 docs/results/table2-authors.jsonl > $R/table2_lines
+head -n 3 docs/results/table3.jsonl > $R/table3_lines
+gunzip -c docs/results/gal-protocol.jsonl.gz | sed -n '1p;13p;14p' > $R/gal_lines
+one=$(head -n 1 docs/results/table2-authors.jsonl)
+plan() { echo "$one" | sed "s/\"dataset\":\"[^\"]*\"/\"dataset\":\"@DS@\"/; s/\"method\":\"[^\"]*\"/\"method\":\"lb\"/;
+                           s/\"config\":\"[^\"]*\"/\"config\":\"$1\"/; s/\"split\":[0-9]*/\"split\":$2/; $3"; }
+{ plan @CONFIG@ 0 ''; plan @CONFIG@ 1 ''; } > $R/plan_done
+{ plan @CONFIG@ 0 's/"status":"ok","error":null/"status":"error","error":"it broke"/'
+  plan @CONFIG@ 0 ''; plan @CONFIG@ 1 '' | head -c 120; } > $R/plan_error_torn
+plan 0123456789abcdef 1 '' > $R/plan_other_config
+{ plan @CONFIG@ 7 ''; printf '\r\n  \n'; plan @CONFIG@ 1 's/"grid":-1/"grid":3/'; } > $R/plan_far_units
+echo "$one" | sed 's/"rmse":[^,]*/"rmse":1e999999/' > $R/overflow
+echo "$one" | sed 's/"method":/"split":3,"method":/' > $R/key_twice
+echo "$one" | sed "s/\"tag\":\"[^\"]*\"/\"tag\":\"a$(printf '\377')b\\\\u00e9\\\\ud83d\\\\ude00\"/" > $R/not_utf8
+printf '[1,2]\n' > $R/array
+echo "$one" | sed 's/"rmse":[^,]*/"rmse":"2.5"/; s/"learn_precision":[a-z]*/"learn_precision":null/' > $R/wrong_type
+
 # ---- Options: a mode byte (see fuzz_opts.c), then one argument per line --------------------
 opts() { name=$1; mode=$2; shift 2; { printf "\\$mode"; printf -- "$@"; } > $C/opts/$name; }
 opts train_typical 000 '--data\nyacht\n--split\n0\n--objective\ntail\n--noise\nbernoulli:0.995\n--samples\n10\n--epochs\n400\n--seed\n1\n-o\nyacht.snm\n-q'
@@ -82,4 +102,4 @@ done
 for h in invgamma:3,3 invgamma:0,0 halfcauchy:1 loguniform units+blocks ard-add relu; do
     opts "hyper_$(echo "$h" | tr ':,+' '___')" 003 "$h"
 done
-echo "seeds: $(ls $C/csv | wc -l) csv, $(ls $C/uci | wc -l) uci, $(ls $C/model | wc -l) model, $(ls $C/opts | wc -l) opts"
+echo "seeds: $(ls $C/csv | wc -l) csv, $(ls $C/uci | wc -l) uci, $(ls $C/model | wc -l) model, $(ls $C/opts | wc -l) opts, $(ls $C/results | wc -l) results"

@@ -4,11 +4,11 @@
 # written). Prints one summary line per harness (executions, coverage "cov", features "ft")
 # and, for a harness that fails (crash, leak, sanitizer report, timeout, failed property), the
 # end of its log; the input that failed is kept in $FUZZ_ARTIFACTS (build-fuzz/artifacts).
-# Usage: sh tests/fuzz/run.sh [SECONDS [NAME...]]   NAME: csv uci model opts
+# Usage: sh tests/fuzz/run.sh [SECONDS [NAME...]]   NAME: csv uci model opts results
 set -u
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-names=${*:-csv uci model opts}
+names=${*:-csv uci model opts results}
 B=${FUZZ_BUILD:-build-fuzz}
 art=${FUZZ_ARTIFACTS:-$B/artifacts}
 mkdir -p "$art"
