@@ -595,10 +595,12 @@ static sn_status check_limits(const sn_train_params *p, sn_error *err)
             snprintf(what, sizeof what, "a number in [%g, %g]", q->lo, q->hi);
         else
             expected_text(q, what, sizeof what);
+        char found[40];
         if (is_int)
-            return sn_fail(err, SN_EINVAL, "%s: expected %s, found %" PRIu64, q->info.name, what,
-                           z);
-        return sn_fail(err, SN_EINVAL, "%s: expected %s, found %g", q->info.name, what, x);
+            snprintf(found, sizeof found, "%" PRIu64, z);
+        else
+            format_real(x, found, sizeof found);
+        return sn_fail(err, SN_EINVAL, "%s: expected %s, found %s", q->info.name, what, found);
     }
     return SN_OK;
 }
