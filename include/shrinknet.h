@@ -390,8 +390,8 @@ double sn_gal_sigma0(double lengthscale, double keep);
 size_t sn_valid_split(size_t n, double fraction);
 
 /* Report the first problem with p (for data d, which may be NULL) in words. The numbers of the
- * table meet its limits here too, with the messages of sn_train_params_set ("hidden: expected an
- * integer in [1, 100000], found 0"). */
+ * table meet its limits here too, with the messages of sn_train_params_set and the field in
+ * words ("hidden (units per hidden layer): expected an integer in [1, 100000], found 0"). */
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -142,6 +142,7 @@ typedef struct {
     uint64_t min, max;       /* K_SIZE, K_U64: the accepted integers */
     double lo, hi;           /* K_REAL, K_PRECISION, K_GAL: the accepted numbers */
     const enum_names *names; /* K_NAME, K_ARCH */
+    const char *field;       /* a number's field in words, for the check's messages, or NULL */
 } param;
 
 #define AT(field) offsetof(sn_train_params, field)
@@ -155,9 +156,11 @@ static const param PARAMS[] = {
               "model"},
      .kind = K_ARCH, .at = AT(arch), .names = &arch_names},
     {.info = {"hidden", "hidden", 0, "N", NULL, "units per hidden layer", NULL},
-     .kind = K_SIZE, .at = AT(n_hidden), .min = 1, .max = 100000},
+     .kind = K_SIZE, .at = AT(n_hidden), .min = 1, .max = 100000,
+     .field = "units per hidden layer"},
     {.info = {"layers", "layers", 0, "N", NULL, "hidden layers (a resnet needs 2 or more)", NULL},
-     .kind = K_SIZE, .at = AT(n_layers), .min = 1, .max = 1000},
+     .kind = K_SIZE, .at = AT(n_layers), .min = 1, .max = 1000,
+     .field = "hidden layers"},
     {.info = {"activation", "activation", 0, "F", NULL, "relu or tanh", NULL},
      .kind = K_NAME, .at = AT(activation), .names = &activation_names},
     {.info = {"likelihood", "likelihood", 0, "L", NULL, "gaussian, bernoulli or categorical",
@@ -196,9 +199,11 @@ static const param PARAMS[] = {
               NULL},
      .kind = K_NAME, .at = AT(objective), .names = &objective_names},
     {.info = {"samples", "samples", 'S', "S", NULL, "noise samples per point", NULL},
-     .kind = K_SIZE, .at = AT(n_samples), .min = 1, .max = 100000},
+     .kind = K_SIZE, .at = AT(n_samples), .min = 1, .max = 100000,
+     .field = "noise samples per point"},
     {.info = {"sigma0", "sigma0", 0, "S", NULL, "prior std of the L2 term (inf: none)", NULL},
-     .kind = K_REAL, .at = AT(sigma0), .lo = 1e-300, .hi = INFINITY},
+     .kind = K_REAL, .at = AT(sigma0), .lo = 1e-300, .hi = INFINITY,
+     .field = "prior std of the L2 term"},
     /* After noise (its keep probability) and sigma0 (which it replaces). */
     {.info = {"gal-lengthscale", "gal-lengthscale", 0, "L", NULL,
               "Gal's weight decay, sigma0^2 = 2/(L^2 keep)", NULL},
@@ -219,7 +224,7 @@ static const param PARAMS[] = {
     {.info = {"precision", "precision", 0, "K", NULL,
               "the noise precision, original units of y: K fixes it, learn learns it",
               "likelihood"},
-     .kind = K_PRECISION, .lo = 1e-300, .hi = 1e300},
+     .kind = K_PRECISION, .lo = 1e-300, .hi = 1e300, .field = "noise precision"},
     /* After precision, which fixes it. */
     {.info = {"learn-precision", "learn-precision", 0, NULL, "true",
               "learn the precision, starting from --precision", NULL},
@@ -227,11 +232,14 @@ static const param PARAMS[] = {
     {.info = {"optimizer", "optimizer", 0, "O", NULL, "adam or sgd", "optimisation"},
      .kind = K_NAME, .at = AT(optimizer), .names = &optimizer_names},
     {.info = {"lr", "lr", 0, "R", NULL, "learning rate", NULL},
-     .kind = K_REAL, .at = AT(learning_rate), .lo = 1e-300, .hi = 1e300},
+     .kind = K_REAL, .at = AT(learning_rate), .lo = 1e-300, .hi = 1e300,
+     .field = "learning rate"},
     {.info = {"momentum", "momentum", 0, "M", NULL, "SGD momentum", NULL},
-     .kind = K_REAL, .at = AT(momentum), .lo = 0.0, .hi = 0.999999},
+     .kind = K_REAL, .at = AT(momentum), .lo = 0.0, .hi = 0.999999,
+     .field = "SGD momentum"},
     {.info = {"batch", "batch", 'b', "B", NULL, "minibatch size", NULL},
-     .kind = K_SIZE, .at = AT(batch_size), .min = 1, .max = 1000000000},
+     .kind = K_SIZE, .at = AT(batch_size), .min = 1, .max = 1000000000,
+     .field = "minibatch size"},
     {.info = {"epochs", "epochs", 'e', "N", NULL, "passes over the data", NULL},
      .kind = K_SIZE, .at = AT(n_epochs), .min = 1, .max = UINT64_C(1000000000000)},
     {.info = {"seed", "seed", 0, "N", NULL, "random seed", NULL},
@@ -567,7 +575,8 @@ sn_status sn_train_params_get(const sn_train_params *p, const char *key, char *b
 /* The check                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The numbers of p against the limits of their rows, with the messages of sn_train_params_set. */
+/* The numbers of p against the limits of their rows, with the messages of sn_train_params_set
+ * and the field in words: p is set by field, not by key. */
 static sn_status check_limits(const sn_train_params *p, sn_error *err)
 {
     char what[256];
@@ -600,6 +609,9 @@ static sn_status check_limits(const sn_train_params *p, sn_error *err)
             snprintf(found, sizeof found, "%" PRIu64, z);
         else
             format_real(x, found, sizeof found);
+        if (q->field)
+            return sn_fail(err, SN_EINVAL, "%s (%s): expected %s, found %s", q->info.name,
+                           q->field, what, found);
         return sn_fail(err, SN_EINVAL, "%s: expected %s, found %s", q->info.name, what, found);
     }
     return SN_OK;
