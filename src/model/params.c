@@ -147,10 +147,10 @@ typedef struct {
 
 #define AT(field) offsetof(sn_train_params, field)
 
-/* In the order the CLI applies its options (sn_train_param_info). The limits are the CLI's
- * (libsvm-like sanity bounds: 1e-300 and 1e300 keep a value and its square finite and nonzero
- * in the places that use them); the help says no default: --help takes it from
- * sn_train_params_get on the defaults, so that the default shown is the one used. */
+/* In the order the CLI applies its options (sn_train_param_info). The limits are the ones the
+ * CLI has always had: sanity bounds, with 1e-300 and 1e300 keeping a positive real away from 0
+ * and infinity. The help says no default: --help takes it from sn_train_params_get on the
+ * defaults, so that the default shown is the one used. */
 static const param PARAMS[] = {
     {.info = {"arch", "arch", 0, "A", NULL, "mlp or resnet, optionally :WxL units x layers",
               "model"},
