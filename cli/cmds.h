@@ -18,21 +18,29 @@ int cmd_prior(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 
-/* The model and optimisation options of train (and bench), before translation to params. */
+/* The model and optimisation options of train: one per entry of the library's table of
+ * training parameters (sn_train_param_info) that has a CLI option, in its order, with its name,
+ * short alias, help and group. Values stay text until cli_train_params_from applies the ones
+ * given through sn_train_params_set, in the table's order; --help shows as default what
+ * sn_train_params_get says of sn_train_params_default. */
+#define CLI_TRAIN_MAX 40
+
 typedef struct {
-    const char *arch, *activation, *likelihood, *method, *noise, *block_noise, *placement;
-    const char *objective, *prior, *hyperprior, *estimator, *variant, *optimizer;
-    size_t hidden, layers, samples, batch, epochs;
-    bool noise_raw, no_input_noise, learn_precision;
-    double sigma0, gal_lengthscale, precision, lr, momentum;
-    uint64_t seed;
+    size_t n;                                 /* entries */
+    cli_opt *opt;                             /* [n] the entries, in the caller's table */
+    const sn_param_info *info[CLI_TRAIN_MAX]; /* [n] their parameters */
+    const char *text[CLI_TRAIN_MAX];          /* [n] the value given; before, the default */
+    bool flag[CLI_TRAIN_MAX];                 /* [n] a flag given */
+    char shown[CLI_TRAIN_MAX][SN_PARAM_VALUE_LEN]; /* [n] the defaults --help shows */
 } cli_train_opts;
 
-void cli_train_opts_default(cli_train_opts *o);
-/* Writes the option entries into t (room for 32) and returns how many. */
+/* Fill o and write its entries into t (room for CLI_TRAIN_MAX), where they must stay while o is
+ * used; returns how many. */
 size_t cli_train_table(cli_train_opts *o, cli_opt *t);
-/* Translate parsed options into params; 0 or an exit code (message printed). */
-int cli_train_params_from(const char *cmd, cli_train_opts *o, cli_opt *table, sn_train_params *p);
+/* Whether the option of parameter name was given. */
+bool cli_train_given(const cli_train_opts *o, const char *name);
+/* Apply the options given to p and check it; 0, or an exit code after one message on stderr. */
+int cli_train_params_from(const char *cmd, const cli_train_opts *o, sn_train_params *p);
 
 /* BLAS threads (OpenBLAS); 1 by default: the matrices are small. */
 void cli_set_threads(size_t n);

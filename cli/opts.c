@@ -24,7 +24,8 @@ static void default_text(const cli_opt *o, char *buf, size_t n)
     switch (o->kind) {
     case OPT_FLAG:
         break;
-    case OPT_STR: {
+    case OPT_STR:
+    case OPT_TEXT: {
         const char *s = *(const char **)o->target;
         if (s)
             snprintf(buf, n, "%s", s);
@@ -65,7 +66,7 @@ void cli_help(FILE *f, const char *cmd, const char *synopsis, const cli_opt *opt
 
 static int bad(const char *cmd, const cli_opt *o, const char *what, const char *found)
 {
-    if (o->kind == OPT_STR || o->kind == OPT_FLAG)
+    if (o->kind == OPT_STR || o->kind == OPT_TEXT || o->kind == OPT_FLAG)
         fprintf(stderr, "shrinknet %s: --%s: %s%s%s%s\n", cmd, o->name, what,
                 found ? ", found \"" : "", found ? found : "", found ? "\"" : "");
     else
@@ -85,6 +86,9 @@ static int set_value(const char *cmd, cli_opt *o, const char *v)
     case OPT_STR:
         if (!*v)
             return bad(cmd, o, "expected a non-empty value", NULL);
+        *(const char **)o->target = v;
+        return 0;
+    case OPT_TEXT:
         *(const char **)o->target = v;
         return 0;
     case OPT_SIZE:

@@ -10,13 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { OPT_FLAG, OPT_STR, OPT_SIZE, OPT_DOUBLE, OPT_U64 } opt_kind;
+/* OPT_TEXT is any text, the empty one too, kept for a reader that checks it later (the
+ * library's training parameters, through sn_train_params_set); OPT_STR is a non-empty one. */
+typedef enum { OPT_FLAG, OPT_STR, OPT_SIZE, OPT_DOUBLE, OPT_U64, OPT_TEXT } opt_kind;
 
 typedef struct {
     const char *name;  /* long name without "--"; NULL ends a table */
     char short_name;   /* 0 if none */
     opt_kind kind;
-    void *target;      /* bool *, const char **, size_t *, double *, uint64_t * */
+    void *target;      /* bool *, const char ** (STR, TEXT), size_t *, double *, uint64_t * */
     double lo, hi;     /* accepted range of numbers (inclusive) */
     const char *meta;  /* "N", "FILE", ... shown in --help */
     const char *help;  /* one line; ending in '.' hides the "(default ...)" suffix */

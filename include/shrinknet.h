@@ -333,14 +333,50 @@ typedef struct {
 
 /* The defaults above (the paper's settings). */
 void sn_train_params_default(sn_train_params *p);
-/* Set one field by the name of its CLI option, the value as text, strictly parsed: arch
- * ("mlp", "resnet" or "resnet:50x2"), hidden, layers, activation, likelihood, classes, method,
- * noise, noise-raw, block-noise, placement, input-noise, objective, samples, sigma0, prior,
- * hyperprior, estimator, variant, precision (fixes it; "learn" learns it), optimizer, lr,
- * momentum, batch, epochs, seed. Booleans take true/false/1/0. SN_EINVAL naming the key and
- * value otherwise. For bindings (Python) and configuration files. */
+/* Set one field by its key (the name of its CLI option), the value as text, strictly parsed
+ * (the table below lists the keys, their limits and help). arch is "mlp" or "resnet", optionally
+ * ":WxL" (also sets hidden and layers; resnet raises layers to 2); noise-raw "true" makes the
+ * unit and the block noise raw (set it after both specs); gal-lengthscale L sets sigma0 =
+ * sn_gal_sigma0(L, keep) from the current noise (keep: a Bernoulli noise's keep probability,
+ * else 1); precision K fixes it, "learn" learns it (from kappa = 10 in standardised units);
+ * learn-precision "true" learns it from the current precision. Booleans take true/false/1/0.
+ * SN_EINVAL otherwise, with a message that begins with the key, then says what was expected and
+ * what was found: `hidden: expected an integer in [1, 100000], found "x"` (the CLI prints it
+ * after "--"). For the CLI, bindings (Python) and configuration files. */
 sn_status sn_train_params_set(sn_train_params *p, const char *key, const char *value,
                               sn_error *err);
+
+/* One training parameter of the table: its key, and how the CLI offers it. */
+typedef struct {
+    const char *name;       /* key of sn_train_params_set and sn_train_params_get ("hidden") */
+    const char *option;     /* the CLI's long option without "--": the name, but "no-input-noise"
+                               for input-noise; NULL when the CLI has none (classes) */
+    char short_name;        /* the CLI's short alias ('S' for samples), or 0 */
+    const char *meta;       /* placeholder of the value in --help ("N", "SPEC"); NULL for a flag */
+    const char *flag_value; /* for a flag: the value it sets ("true", "false"); else NULL */
+    const char *help;       /* one line for --help, without the default */
+    const char *group;      /* heading of the group of --help this entry opens, or NULL */
+} sn_param_info;
+
+/* Entry i of the table of training parameters, NULL for i past the last. The order is the one
+ * in which the CLI applies what it was given: arch before hidden and layers (which override its
+ * WxL), both noise specs before noise-raw, noise and sigma0 before gal-lengthscale, precision
+ * before learn-precision. Static entries (never freed). */
+const sn_param_info *sn_train_param_info(size_t i);
+
+/* Room for any value sn_train_params_get writes, its terminating NUL included. */
+#define SN_PARAM_VALUE_LEN 128
+
+/* The value of key in p as text into buf [n]: the text that sn_train_params_set reads back to
+ * the same setting (names, decimal integers, the shortest reals that read back exactly, "inf",
+ * specs as sn_noise_format and sn_hyperprior_format write them; precision "learn" while it is
+ * learned from the default start). "" when the key holds no value of its own: gal-lengthscale
+ * (it only sets sigma0), block-noise while the block noise is the unit noise (family none).
+ * Applying every key's text in table order to sn_train_params_default reproduces p.
+ * SN_EINVAL for an unknown key or a buffer too small (SN_PARAM_VALUE_LEN always suffices). */
+sn_status sn_train_params_get(const sn_train_params *p, const char *key, char *buf, size_t n,
+                              sn_error *err);
+
 /* Heap-allocated defaults (for bindings that cannot size the struct); free with free() or
  * sn_train_params_free. */
 sn_train_params *sn_train_params_new(void);
@@ -353,7 +389,9 @@ double sn_gal_sigma0(double lengthscale, double keep);
  * MATH.md §5): floor(n (1 - fraction)). The rest, n minus that, validate. */
 size_t sn_valid_split(size_t n, double fraction);
 
-/* Report the first problem with p (for data d, which may be NULL) in words. */
+/* Report the first problem with p (for data d, which may be NULL) in words. The numbers of the
+ * table meet its limits here too, with the messages of sn_train_params_set and the field in
+ * words ("hidden (units per hidden layer): expected an integer in [1, 100000], found 0"). */
 sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -29,7 +29,9 @@ _ComplexWarning = getattr(getattr(np, "exceptions", np), "ComplexWarning")
 # (estimator parameter, sn_train_params_set key), in the order they are set. The order matters
 # where one setting touches another field: "arch" after "layers", since arch=resnet raises the
 # layer count to 2 and "resnet:WxL" sets both; "noise-raw" after both noise specs, since
-# parsing a spec sets mean_one again.
+# parsing a spec sets mean_one again. The CLI follows the library's table (sn_train_param_info),
+# which puts arch first: it applies only the options given, so that --hidden overrides a WxL;
+# every parameter is set here, so arch comes last and its WxL wins.
 _C_KEYS = [
     ("hidden", "hidden"),
     ("layers", "layers"),

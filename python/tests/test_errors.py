@@ -32,13 +32,18 @@ def test_bad_noise_spec_carries_the_library_message(yacht):
 
 
 @pytest.mark.parametrize("params,message", [
-    ({"activation": "sigmoid"}, 'parameter activation: bad value "sigmoid"'),
-    ({"hidden": 0}, 'parameter hidden: bad value "0"'),
-    ({"hidden": 2.5}, 'parameter hidden: bad value "2.5"'),
-    ({"samples": -1}, 'parameter samples: bad value "-1"'),
-    ({"sigma0": -1.0}, 'parameter sigma0: bad value "-1.0"'),
-    ({"lr": math.nan}, 'parameter lr: bad value "nan"'),
-    ({"precision": "sometimes"}, 'parameter precision: bad value "sometimes"'),
+    ({"activation": "sigmoid"}, 'activation: expected relu or tanh, found "sigmoid"'),
+    ({"hidden": 0}, 'hidden: expected an integer in [1, 100000], found "0"'),
+    ({"hidden": 2.5}, 'hidden: expected an integer in [1, 100000], found "2.5"'),
+    ({"samples": -1}, 'samples: expected an integer in [1, 100000], found "-1"'),
+    ({"sigma0": -1.0}, 'sigma0: expected a number in [1e-300, inf], found "-1.0"'),
+    ({"lr": math.nan}, 'lr: expected a number in [1e-300, 1e+300], found "nan"'),
+    ({"momentum": 1.0}, 'momentum: expected a number in [0, 0.999999], found "1.0"'),
+    ({"precision": "sometimes"},
+     'precision: expected learn or a number in [1e-300, 1e+300], found "sometimes"'),
+    ({"arch": "resnet:0x2"}, 'arch: expected mlp or resnet, optionally :WxL with W in '
+                             '[1, 100000] and L in [1, 1000] (e.g. resnet:50x2), found '
+                             '"resnet:0x2"'),
     ({"hyperprior": "gamma:1"}, "hyperprior: "),
     ({"batch": 10000}, "fewer than one minibatch of 10000"),
     ({"objective": "hier", "noise": "bernoulli:0.9"}, "objective hier"),

@@ -2,6 +2,7 @@
 # Bad options, data, model files and output locations: a clear message, the documented exit
 # code, no output file, existing files untouched.
 . tests/cli/_lib.sh
+ROOT=${SN_ROOT:-$PWD}
 cd "$T"
 
 expect 2 "no command" -- "$BIN"
@@ -27,6 +28,59 @@ expect 2 "bad objective" -- "$BIN" train --data "$YACHT" --objective best
 expect 2 "bad arch" -- "$BIN" train --data "$YACHT" --arch resnet:50
 expect 2 "negative lr" -- "$BIN" train --data "$YACHT" --lr -1
 expect 2 "missing --data" -- "$BIN" train
+expect 2 "empty value" -- "$BIN" train --data "$YACHT" --hidden=
+says -- "--hidden: expected an integer in \[1, 100000\], found \"\"" "empty value message"
+expect 2 "gal-lengthscale and sigma0" -- "$BIN" train --data "$YACHT" --gal-lengthscale 0.01 \
+    --sigma0 1
+says -- "--gal-lengthscale and --sigma0 both set the L2 term; give one" "both L2 terms refused"
+
+# A refused value of a training parameter: one line, the library's message (sn_train_params_set)
+# after "--", then the help hint.
+expect 2 "hidden beyond its limit" -- "$BIN" train --data "$YACHT" --hidden 100001
+first=$(head -n 1 "$T/err")
+[ "$first" = 'shrinknet train: --hidden: expected an integer in [1, 100000], found "100001"' ] ||
+    fail "hidden beyond its limit: [$first]"
+[ "$(sed -n 2p "$T/err")" = "try 'shrinknet train --help'" ] || fail "hidden limit: no help hint"
+[ "$(wc -l < "$T/err")" -eq 2 ] || fail "hidden limit: more than two lines"
+# The CLI's words are the library's, key for key, wherever Python can load the library (not in
+# the sanitizer build, which has no shared library).
+cases="hidden=100001 layers=0 samples=abc lr=-1 momentum=1 activation=sigmoid arch=resnet:0x2
+arch=resnet:20x1001 noise=bernoulli:1.5 block-noise=x precision=0 seed=18446744073709551616
+batch=1000000001 epochs=0 objective=best sigma0=0 gal-lengthscale=0 hyperprior=gamma:1
+placement=x method=x prior=x estimator=x variant=x optimizer=x likelihood=x"
+lib=$(dirname "$BIN")/libshrinknet.so
+len=$(sed -n 's/^#define SN_ERROR_MSG_LEN \([0-9]*\).*/\1/p' "$ROOT/include/shrinknet.h")
+if [ -f "$lib" ] && python3 - "$lib" "$len" $cases > lib_msgs 2>lib_err <<'PY'
+import ctypes, sys
+h = ctypes.CDLL(sys.argv[1])
+class Error(ctypes.Structure):  # sn_error
+    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * int(sys.argv[2]))]
+h.sn_train_params_new.restype = ctypes.c_void_p
+h.sn_train_params_free.argtypes = [ctypes.c_void_p]
+h.sn_train_params_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                  ctypes.POINTER(Error)]
+for case in sys.argv[3:]:
+    key, value = case.split("=", 1)
+    p, err = h.sn_train_params_new(), Error()
+    if h.sn_train_params_set(p, key.encode(), value.encode(), ctypes.byref(err)) == 0:
+        sys.exit("%s accepted %s" % (key, value))
+    h.sn_train_params_free(p)
+    print(err.msg.decode())
+PY
+then
+    i=0
+    for c in $cases; do
+        i=$((i + 1))
+        key=${c%%=*}
+        value=${c#*=}
+        expect 2 "--$key $value" -- "$BIN" train --data "$YACHT" "--$key" "$value"
+        want="shrinknet train: --$(sed -n "${i}p" lib_msgs)"
+        [ "$(head -n 1 "$T/err")" = "$want" ] ||
+            fail "--$key $value: the CLI says [$(head -n 1 "$T/err")], the library [$want]"
+    done
+else
+    echo "skip: the library's messages could not be read from Python ($(tail -n 1 lib_err))"
+fi
 
 # Bad data: file:line:column, exit 1, no model written.
 printf 'a,b,y\n1,2,3\n4,5\n' > ragged.csv

@@ -1,8 +1,9 @@
 /*
- * fuzz_opts.c — libFuzzer harness for the command-line option parser (cli/opts.c), the
- * translation of train's options into parameters (cli_train_params_from in cli/cmd_train.c),
- * and the specification parsers of the library: sn_noise_parse, sn_hyperprior_parse and the
- * enum names.
+ * fuzz_opts.c — libFuzzer harness for the command-line option parser (cli/opts.c), train's
+ * options built from the library's table of training parameters and applied through
+ * sn_train_params_set (cli_train_table, cli_train_params_from in cli/cmd_train.c), the reverse
+ * direction sn_train_params_get, and the specification parsers of the library: sn_noise_parse,
+ * sn_hyperprior_parse and the enum names.
  *
  * Input: a mode byte, then text.
  *   mode % 4 == 0   the text is an argument vector, one argument per line ('\n'); it is parsed
@@ -18,8 +19,12 @@
  * "usage: shrinknet") or 2; with 2 it printed exactly two lines, "shrinknet CMD: ..." and
  * "try 'shrinknet CMD --help'". Every number it accepted lies in its option's range and was
  * written without leading blanks or a sign. A translation that fails returns exit code 2 after
- * one "shrinknet train: ..." line; one that succeeds passes sn_train_params_check. A parsed noise
- * or hyper-prior formats to text that parses back to the same bits, and noise draws are not NaN.
+ * "shrinknet train: ..." (a refused value: "shrinknet train: --OPTION: ..." naming an option that
+ * was given, then the "try" line); one that succeeds passes sn_train_params_check, took no value
+ * that starts with a blank, and is a fixed point of the table's text: the values
+ * sn_train_params_get writes, applied in table order to the defaults, give parameters that pass
+ * the check and whose every value reads as the same text. A parsed noise or hyper-prior formats
+ * to text that parses back to the same bits, and noise draws are not NaN.
  */
 #include "fuzz_util.h"
 
@@ -170,11 +175,37 @@ static int parse_checked(const char *cmd, cli_opt *t, int argc, char **argv)
     return rc;
 }
 
+/* The parameters p read back through the table: every key's text (sn_train_params_get), applied
+ * in table order to the defaults, gives parameters that pass the check and read as the same
+ * text. */
+static void check_round_trip(const sn_train_params *p)
+{
+    sn_train_params q;
+    sn_error e = {0};
+    char text[SN_PARAM_VALUE_LEN], back[SN_PARAM_VALUE_LEN];
+    const sn_param_info *info;
+    sn_train_params_default(&q);
+    for (size_t i = 0; (info = sn_train_param_info(i)) != NULL; i++) {
+        FUZZ_CHECK(sn_train_params_get(p, info->name, text, sizeof text, &e) == SN_OK,
+                   "get %s: %s", info->name, e.msg);
+        if (text[0])
+            FUZZ_CHECK(sn_train_params_set(&q, info->name, text, &e) == SN_OK,
+                       "get %s wrote \"%s\", which set refuses: %s", info->name, text, e.msg);
+    }
+    FUZZ_CHECK(sn_train_params_check(&q, NULL, &e) == SN_OK, "read back, the params fail the "
+               "check: %s", e.msg);
+    for (size_t i = 0; (info = sn_train_param_info(i)) != NULL; i++) {
+        sn_train_params_get(p, info->name, text, sizeof text, NULL);
+        sn_train_params_get(&q, info->name, back, sizeof back, NULL);
+        FUZZ_CHECK(strcmp(text, back) == 0, "%s: \"%s\" read back as \"%s\"", info->name, text,
+                   back);
+    }
+}
+
 /* train's table, as cmd_train builds it. */
 static void fuzz_train(int argc, char **argv)
 {
     cli_train_opts o;
-    cli_train_opts_default(&o);
     cli_data_opts dopt = {NULL, 0, NULL, "auto", "auto"};
     const char *out = NULL, *record_path = NULL;
     bool quiet = false;
@@ -207,17 +238,35 @@ static void fuzz_train(int argc, char **argv)
     sn_train_params_default(&p);
     capture c;
     capture_begin(&c);
-    int rc = cli_train_params_from("train", &o, table, &p);
+    int rc = cli_train_params_from("train", &o, &p);
     capture_end(&c);
     if (rc != 0) {
         FUZZ_CHECK(rc == 2, "translation returned %d: [%s]", rc, c.err);
         FUZZ_CHECK(c.n_err > 17 && strncmp(c.err, "shrinknet train: ", 17) == 0,
                    "translation message [%s]", c.err);
+        /* A refused value names its option, one that was given. */
+        if (strncmp(c.err + 17, "--", 2) == 0) {
+            bool named = false;
+            for (size_t k = 0; k < o.n && !named; k++) {
+                size_t len = strlen(o.opt[k].name);
+                named = o.opt[k].seen && strncmp(c.err + 19, o.opt[k].name, len) == 0 &&
+                        (c.err[19 + len] == ':' || c.err[19 + len] == ' ');
+            }
+            FUZZ_CHECK(named, "the message names no option given: [%s]", c.err);
+            check_usage_message(&c, "train");
+        }
     } else {
         sn_error e = {0};
         FUZZ_CHECK(c.n_err == 0, "a successful translation printed [%s]", c.err);
         FUZZ_CHECK(sn_train_params_check(&p, NULL, &e) == SN_OK, "accepted params fail the "
                    "check: %s", e.msg);
+        /* No value the library accepted starts with a blank, which strtod and strtoull would
+         * have skipped. */
+        for (size_t k = 0; k < o.n; k++)
+            if (o.opt[k].seen && o.opt[k].kind == OPT_TEXT)
+                FUZZ_CHECK(strchr(" \t\n\v\f\r", o.text[k][0]) == NULL || !o.text[k][0],
+                           "--%s accepted \"%s\"", o.opt[k].name, o.text[k]);
+        check_round_trip(&p);
     }
     capture_free(&c);
 }
