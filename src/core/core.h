@@ -47,6 +47,10 @@ char *sn_strdup(const char *s);
 /* 64-bit FNV-1a of data[0..n) (core/hash.c): model-file checksums, configuration fingerprints. */
 uint64_t sn_hash_bytes(const void *data, size_t n);
 
+/* x as the shortest text (15-17 significant digits) that reads back as the same double
+ * (core/parse.c); snprintf's return value. */
+int sn_format_real(char *buf, size_t size, double x);
+
 /* SplitMix64 finaliser: derives independent stream seeds. */
 uint64_t sn_mix64(uint64_t x);
 

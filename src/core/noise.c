@@ -48,23 +48,6 @@ static bool family_is_valid(sn_noise_family f) { return (size_t)f < N_FAMILIES; 
 static size_t n_params_of(sn_noise_family f) { return families[f].n_max; }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Numbers as text                                                                             */
-/* ------------------------------------------------------------------------------------------ */
-
-/* Write x with the fewest significant digits (15, 16 or 17) that read back as the same double,
- * so that 0.995 is written "0.995" and every value round-trips exactly through strtod. */
-static int format_double(char *buf, size_t size, double x)
-{
-    char tmp[40];
-    for (int prec = 15; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            return snprintf(buf, size, "%s", tmp);
-    }
-    return snprintf(buf, size, "%.17g", x);
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Moments                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -189,8 +172,8 @@ static sn_status check_noise(const sn_noise *nz, const char *shown, sn_error *er
     const family_info *fi = &families[nz->family];
     const double p0 = nz->p[0], p1 = nz->p[1];
     char v0[40], v1[40];
-    format_double(v0, sizeof v0, p0);
-    format_double(v1, sizeof v1, p1);
+    sn_format_real(v0, sizeof v0, p0);
+    sn_format_real(v1, sizeof v1, p1);
 
     for (size_t k = 0; k < n_params_of(nz->family); k++)
         if (!isfinite(nz->p[k]))
@@ -247,7 +230,7 @@ static sn_status check_noise(const sn_noise *nz, const char *shown, sn_error *er
                        SHOW_MAX, shown, v0);
     if (isnan(mean_one_scale(nz))) {
         char vm[40];
-        format_double(vm, sizeof vm, raw_moments(nz).mean);
+        sn_format_real(vm, sizeof vm, raw_moments(nz).mean);
         return sn_fail(err, SN_EINVAL,
                        "noise \"%.*s\": cannot be scaled to mean one: E[xi] = %s is not a finite "
                        "positive number whose inverse is finite",
@@ -350,7 +333,7 @@ int sn_noise_format(const sn_noise *nz, char *buf, size_t size)
     const size_t n = family_is_valid(nz->family) ? n_params_of(nz->family) : 0;
     for (size_t k = 0; k < n; k++) {
         text[len++] = k == 0 ? ':' : ',';
-        len += (size_t)format_double(text + len, sizeof text - len, nz->p[k]);
+        len += (size_t)sn_format_real(text + len, sizeof text - len, nz->p[k]);
     }
     return snprintf(buf, size, "%s", text);
 }

@@ -10,6 +10,7 @@
 #include "core/core.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,4 +60,17 @@ bool sn_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+/* The fewest significant digits (15, 16 or 17) that read back as the same double, so that 0.995
+ * is written "0.995" and every value round-trips exactly; infinities as "inf", "-inf". */
+int sn_format_real(char *buf, size_t size, double x)
+{
+    char tmp[40];
+    for (int prec = 15; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+        if (strtod(tmp, NULL) == x)
+            return snprintf(buf, size, "%s", tmp);
+    }
+    return snprintf(buf, size, "%.17g", x);
 }

@@ -361,19 +361,6 @@ static bool read_bool(const char *v, bool *out)
     return false;
 }
 
-/* x with the fewest significant digits (15, 16 or 17) that read back as the same double, as
- * sn_noise_format writes its parameters: 0.001 is "0.001", infinity "inf". */
-static void format_real(double x, char *buf, size_t n)
-{
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-        if (prec == 17 || strtod(tmp, NULL) == x)
-            break;
-    }
-    snprintf(buf, n, "%s", tmp);
-}
-
 /* Whether noise-raw was applied to nz: mean_one is off where its spec would turn it on. */
 static bool is_raw(const sn_noise *nz)
 {
@@ -512,7 +499,7 @@ static void value_text(const sn_train_params *p, const param *q, char *buf, size
         snprintf(buf, n, "%" PRIu64, *(const uint64_t *)cfield_of(p, q));
         return;
     case K_REAL:
-        format_real(*(const double *)cfield_of(p, q), buf, n);
+        sn_format_real(buf, n, *(const double *)cfield_of(p, q));
         return;
     case K_BOOL:
         snprintf(buf, n, "%s", *(const bool *)cfield_of(p, q) ? "true" : "false");
@@ -546,7 +533,7 @@ static void value_text(const sn_train_params *p, const param *q, char *buf, size
         if (p->learn_precision && p->precision == 0.0)
             snprintf(buf, n, "learn");
         else
-            format_real(p->precision, buf, n);
+            sn_format_real(buf, n, p->precision);
         return;
     case K_GAL:
         return; /* it only sets sigma0 */
@@ -608,7 +595,7 @@ static sn_status check_limits(const sn_train_params *p, sn_error *err)
         if (is_int)
             snprintf(found, sizeof found, "%" PRIu64, z);
         else
-            format_real(x, found, sizeof found);
+            sn_format_real(found, sizeof found, x);
         if (q->field)
             return sn_fail(err, SN_EINVAL, "%s (%s): expected %s, found %s", q->info.name,
                            q->field, what, found);
