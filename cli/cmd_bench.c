@@ -101,10 +101,8 @@ static int unit_cb(const sn_bench_event *ev, void *user)
  * text so that --help can say so). */
 static int parse_size_opt(const char *name, const char *v, size_t lo, size_t hi, size_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = (*v >= '0' && *v <= '9') ? strtoull(v, &end, 10) : 0;
-    if (!(*v >= '0' && *v <= '9') || *end || errno || x < lo || x > hi) {
+    uint64_t x;
+    if (!sn_parse_uint(v, strlen(v), UINT64_MAX, &x) || x < lo || x > hi) {
         fprintf(stderr, "shrinknet bench: --%s: expected an integer in [%zu, %zu], found \"%s\"\n"
                         "try 'shrinknet bench --help'\n", name, lo, hi, v);
         return EXIT_USAGE;
@@ -116,9 +114,9 @@ static int parse_size_opt(const char *name, const char *v, size_t lo, size_t hi,
 static int parse_double_opt(const char *name, const char *v, double lo, double hi, bool lo_open,
                             double *out)
 {
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || isnan(x) || x > hi || x < lo || (lo_open && x == lo)) {
+    double x;
+    if (sn_parse_real(v, strlen(v), SN_NUM_INF, &x) != SN_NUM_OK || x > hi || x < lo ||
+        (lo_open && x == lo)) {
         fprintf(stderr, "shrinknet bench: --%s: expected a number in %c%g, %g], found \"%s\"\n"
                         "try 'shrinknet bench --help'\n", name, lo_open ? '(' : '[', lo, hi, v);
         return EXIT_USAGE;
