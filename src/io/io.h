@@ -1,6 +1,7 @@
 /*
  * io/io.h — the layer that touches files (src/io): data readers, model files, and the one set of
- * file helpers every reader and writer uses; then what the text readers (csv.c, uci.c) share.
+ * file helpers every reader and writer uses; then what the text readers (csv.c, uci.c) share,
+ * and what the model-file writer and reader share.
  */
 #ifndef SN_IO_H
 #define SN_IO_H
@@ -103,5 +104,39 @@ typedef struct {
  * sn_fields_free(&lay->header)). */
 sn_status sn_csv_parse(sn_text *t, sn_delim delim, sn_header header, sn_table *tab,
                        sn_csv_layout *lay, sn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Model files (io/model_format.c; written by model_write.c, read by model_read.c)             */
+/* ------------------------------------------------------------------------------------------ */
+
+#define SN_MODEL_MAGIC "shrinknet-model"
+#define SN_MODEL_FORMAT_VERSION 1
+#define SN_CHECKSUM_PREFIX "checksum fnv1a64 "
+#define SN_CHECKSUM_HEX 16
+
+/* Key names in file order; the enum indexes the table. */
+enum {
+    SN_KEY_VERSION, SN_KEY_ARCH, SN_KEY_N_HIDDEN, SN_KEY_N_LAYERS, SN_KEY_ACTIVATION,
+    SN_KEY_LIKELIHOOD, SN_KEY_N_CLASSES, SN_KEY_METHOD, SN_KEY_NOISE, SN_KEY_BLOCK_NOISE,
+    SN_KEY_PLACEMENT, SN_KEY_NOISE_ON_INPUT, SN_KEY_OBJECTIVE, SN_KEY_N_SAMPLES, SN_KEY_SIGMA0,
+    SN_KEY_PRIOR, SN_KEY_HYPER, SN_KEY_ESTIMATOR, SN_KEY_VARIANT, SN_KEY_PRECISION,
+    SN_KEY_LEARN_PRECISION, SN_KEY_OPTIMIZER, SN_KEY_LEARNING_RATE, SN_KEY_ADAM_BETA1,
+    SN_KEY_ADAM_BETA2, SN_KEY_ADAM_EPS, SN_KEY_MOMENTUM, SN_KEY_BATCH_SIZE, SN_KEY_N_EPOCHS,
+    SN_KEY_SEED, SN_KEY_N_IN, SN_KEY_N_OUT, SN_KEY_N_STEPS, SN_KEY_LOG_PRECISION, SN_KEY_Y_MEAN,
+    SN_KEY_Y_STD, SN_KEY_X_MEAN, SN_KEY_X_STD, SN_KEY_THETA, SN_KEY_RHO, SN_KEY_ROW_VAR,
+    SN_KEY_LAYER_VAR, SN_N_KEYS
+};
+
+/* The key names, indexed by the enum above. */
+extern const char *const sn_model_key_names[SN_N_KEYS];
+
+/* Report the first inconsistency of params p with n_in inputs and n_out outputs: the key it is
+ * about in *key and a message in msg [size]; true when there is none. Save calls it (so that it
+ * never writes a file load would reject), and load before sn_model_alloc. */
+bool sn_model_check_params(const sn_train_params *p, size_t n_in, size_t n_out, int *key,
+                           char *msg, size_t size);
+/* Everything sn_train itself accepts (sn_train_params_check without data); on failure *key is
+ * the key the message in msg [size] is about. */
+bool sn_model_check_trainable(const sn_train_params *p, int *key, char *msg, size_t size);
 
 #endif /* SN_IO_H */
