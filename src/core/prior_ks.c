@@ -81,6 +81,7 @@ static void tail_table_free(tail_table *t)
 static sn_status tail_table_build(const sn_prior_spec *ps, gsl_integration_workspace *ws,
                                   double c_max, tail_table *t, sn_error *err)
 {
+    sn_status st;
     memset(t, 0, sizeof *t);
     double y_max = fmax(asinh(c_max / KS_DELTA), 3.0 * KS_STEP);
     size_t n = (size_t)ceil(y_max / KS_STEP) + 1;
@@ -90,23 +91,25 @@ static sn_status tail_table_build(const sn_prior_spec *ps, gsl_integration_works
     t->interp = gsl_interp_alloc(gsl_interp_steffen, n);
     t->acc = gsl_interp_accel_alloc();
     if (!t->y || !t->q || !t->interp || !t->acc) {
-        tail_table_free(t);
-        return sn_fail(err, SN_ENOMEM, "out of memory for the KS table of %zu points", n);
+        st = sn_fail(err, SN_ENOMEM, "out of memory for the KS table of %zu points", n);
+        goto fail;
     }
     double h = y_max / (double)(n - 1);
     for (size_t j = 0; j < n; j++) {
         t->y[j] = h * (double)j;
-        sn_status st = sn_prior_lower_tail(ps, ws, KS_DELTA * sinh(t->y[j]), &t->q[j], err);
-        if (st != SN_OK) {
-            tail_table_free(t);
-            return st;
-        }
+        st = sn_prior_lower_tail(ps, ws, KS_DELTA * sinh(t->y[j]), &t->q[j], err);
+        if (st != SN_OK)
+            goto fail;
     }
     if (gsl_interp_init(t->interp, t->y, t->q, n) != GSL_SUCCESS) {
-        tail_table_free(t);
-        return sn_fail(err, SN_ENUMERIC, "prior KS: interpolation table could not be built");
+        st = sn_fail(err, SN_ENUMERIC, "prior KS: interpolation table could not be built");
+        goto fail;
     }
     return SN_OK;
+
+fail:
+    tail_table_free(t);
+    return st;
 }
 
 /* Q(c) by Steffen's monotone cubic in y = asinh(c / KS_DELTA); constant beyond the table. */
