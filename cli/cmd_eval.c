@@ -46,16 +46,15 @@ int cmd_eval(int argc, char **argv)
     sn_error e = {0};
     sn_model *m = NULL;
     sn_data *train = NULL, *test = NULL;
-    if (sn_model_load(model_path, &m, &e) != SN_OK)
-        return cli_fail("eval", &e);
-    if (cli_load_data(&dopt, &train, &test, &e) != SN_OK) {
-        sn_model_free(m);
-        return cli_fail("eval", &e);
+    int code = EXIT_OK;
+    if (sn_model_load(model_path, &m, &e) != SN_OK ||
+        cli_load_data(&dopt, &train, &test, &e) != SN_OK) {
+        code = cli_fail("eval", &e);
+        goto done;
     }
     const sn_data *d = test ? test : train;
     sn_metrics mt;
     sn_status st = sn_evaluate(m, d, draws, seed, &mt, &e);
-    int code = EXIT_OK;
     if (st != SN_OK) {
         code = cli_fail("eval", &e);
     } else if (sn_model_n_classes(m) && json) {
@@ -96,6 +95,7 @@ int cmd_eval(int argc, char **argv)
                mt.ref_abs_err);
         printf("precision     %.6g   noise precision, original units\n", sn_model_precision(m));
     }
+done:
     sn_model_free(m);
     sn_data_free(train);
     sn_data_free(test);

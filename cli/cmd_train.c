@@ -191,6 +191,8 @@ int cmd_train(int argc, char **argv)
     sn_data *train = NULL, *test = NULL;
     if (cli_load_data(&dopt, &train, &test, &e) != SN_OK)
         return cli_fail("train", &e);
+    sn_model *m = NULL;
+    int exit_code = EXIT_OK;
     if (!cli_train_given(&o, "likelihood") && !cli_is_dir(dopt.path))
         infer_likelihood(train, &p, quiet);
     char *default_out = NULL;
@@ -214,10 +216,8 @@ int cmd_train(int argc, char **argv)
             sn_file_out_abort(&probe);
     }
     if (where != SN_OK) {
-        sn_data_free(train);
-        sn_data_free(test);
-        free(default_out);
-        return cli_fail("train", &e);
+        exit_code = cli_fail("train", &e);
+        goto done;
     }
 
     cli_progress prog;
@@ -238,7 +238,6 @@ int cmd_train(int argc, char **argv)
             p.record_user = &rec;
         }
     }
-    sn_model *m = NULL;
     if (st == SN_OK)
         st = sn_train(&p, train, &m, &e);
     if (record_path && rec.out.f) {
@@ -250,7 +249,6 @@ int cmd_train(int argc, char **argv)
             sn_file_out_abort(&rec.out);
         }
     }
-    int exit_code = EXIT_OK;
     if (st != SN_OK) {
         /* A diverged run keeps whatever model file exists; nothing is written. */
         exit_code = cli_fail("train", &e);
@@ -262,6 +260,7 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "shrinknet train: wrote %s\n", out);
         }
     }
+done:
     sn_model_free(m);
     sn_data_free(train);
     sn_data_free(test);

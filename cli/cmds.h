@@ -47,4 +47,55 @@ void cli_set_threads(size_t n);
 /* "yacht" → "yacht-split0.snm" for a UCI folder, "houses.csv" → "houses.snm". Caller frees. */
 char *cli_default_model_name(const char *data_path, size_t split, bool is_uci);
 
+/* ------------------------------------------------------------------------------------------ */
+/* plot: what the figures share (cmd_plot.c) and the figures (plot_<figure>.c)                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *output; /* figure file (.png or .svg) */
+    const char *csv;    /* numbers (default: output with .csv) */
+    size_t width, height;
+    bool no_csv, quiet;
+} fig_out;
+
+#define FIG_MAX_FILES 64
+#define FIG_MAX_OPTS 32
+
+/* Appends the output options to t at index n; returns the new count. */
+size_t fig_out_table(fig_out *o, cli_opt *t, size_t n);
+/* Parse argv with table, accepting file arguments (positional, and the values of --file_opt /
+ * -file_short) into files[n_files], at most FIG_MAX_FILES; --help prints help_table. Returns 0,
+ * 1 after --help, or 2. */
+int fig_parse_with_files(const char *cmd, cli_opt *table, const cli_opt *help_table, int argc,
+                         char **argv, const char *synopsis, const char *file_opt,
+                         char file_short, const char **files, size_t *n_files);
+/* Split "A;B;C" into at most max labels (pointers into a copy the caller frees). */
+char *fig_split_labels(const char *s, const char **labels, size_t max, size_t *n);
+/* Check the output options before any work; 0 or the usage exit code (message printed). */
+int fig_check_out(const char *cmd, const fig_out *o);
+/* Write the figure and its CSV and name them on stderr; returns the exit code. */
+int fig_emit(const char *cmd, const fig_out *o, size_t width, size_t height,
+             void (*draw)(void *), void (*csv)(FILE *, void *), void *ctx);
+
+/* The figures: `shrinknet plot NAME ARGS...` with argv after NAME; each returns the exit code. */
+int fig_iw_weights(int argc, char **argv);   /* plot_iw_weights.c */
+int fig_scale_update(int argc, char **argv); /* plot_scale_update.c */
+int fig_posterior(int argc, char **argv);    /* plot_posterior.c */
+
+/* ------------------------------------------------------------------------------------------ */
+/* data: what fetch (data_fetch.c) and verify (cmd_data.c) share                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Split "a,b,c" (or "all" / NULL: the paper's seven) into names[cap][128]; returns the count, or
+ * -1 for a bad, empty, overlong or repeated name or more than cap names. */
+int data_parse_sets(const char *list, char names[][128], int cap);
+/* a/b, malloc'ed, or NULL. */
+char *data_path_join(const char *a, const char *b);
+/* The checks of a UCI folder dir holding data set name: its info files, every split's indices,
+ * every row of data.txt in each split, the row count of a data set we know. */
+sn_status data_verify_uci(const char *dir, const char *name, size_t *n_rows_out,
+                          int *n_splits_out, sn_error *e);
+/* `shrinknet data fetch` with argv after "fetch"; returns the exit code. */
+int data_fetch(int argc, char **argv);
+
 #endif

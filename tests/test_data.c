@@ -1,5 +1,6 @@
 /*
- * test_data.c — CSV and UCI readers, array constructors and Friedman #1 (src/data.c).
+ * test_data.c — CSV and UCI readers, array constructors and Friedman #1 (src/io/csv.c,
+ * src/io/uci.c, src/model/data.c, src/model/friedman.c).
  *
  * Runs from the repository root: tiny good and broken inputs live in tests/data/, the real UCI
  * splits and classification sets are read from the shared folder (sn_test_shared()).

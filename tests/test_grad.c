@@ -156,7 +156,7 @@ START_TEST(classification_gradient)
 }
 END_TEST
 
-/* The paths of src/net.c that the configurations above (4 hidden units, keep 0.7) do not take:
+/* The paths of src/net that the configurations above (4 hidden units, keep 0.7) do not take:
  * one hidden layer with Bernoulli noise of a small drop rate (rows grouped into sources, the
  * dropped units as geometric gaps), with and without input noise, under each MC objective, and
  * wider layers (12 units: the reuse of equal rows and the runs of equal rows in ∂W). */

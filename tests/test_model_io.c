@@ -107,7 +107,7 @@ static void write_file(const char *path, const char *data, size_t len)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-/* 64-bit FNV-1a as docs/FORMATS.md specifies it, written independently of model_io.c. */
+/* 64-bit FNV-1a as docs/FORMATS.md specifies it, written independently of src/io. */
 static uint64_t fnv(const char *s, size_t n)
 {
     uint64_t h = 14695981039346656037ULL;

@@ -28,6 +28,8 @@ sn_status sn_fail(sn_error *err, sn_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* SN_ENOMEM with "<what>: out of memory". */
+sn_status sn_fail_nomem(sn_error *err, const char *what);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Checked allocation (core/error.c)                                                                */
@@ -39,6 +41,14 @@ void *sn_calloc(size_t n, size_t size);
 bool sn_mul_size(size_t a, size_t b, size_t *out);
 /* strdup that returns NULL on failure (C11 has no strdup). */
 char *sn_strdup(const char *s);
+/* A NUL-terminated malloc'ed copy of s[0..n), or NULL. */
+char *sn_strndup(const char *s, size_t n);
+/* A malloc'ed string from a printf format, or NULL. */
+char *sn_strdup_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers (rng.c)                                                                      */

@@ -1,5 +1,5 @@
 /*
- * error.c — status names, error messages and checked allocation.
+ * error.c — status names, error messages, checked allocation and the string copies.
  */
 #include "core/core.h"
 
@@ -38,6 +38,11 @@ sn_status sn_fail(sn_error *err, sn_status code, const char *fmt, ...)
     return code;
 }
 
+sn_status sn_fail_nomem(sn_error *err, const char *what)
+{
+    return sn_fail(err, SN_ENOMEM, "%s: out of memory", what);
+}
+
 bool sn_mul_size(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a)
@@ -62,4 +67,31 @@ char *sn_strdup(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
+}
+
+char *sn_strndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+char *sn_strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }

@@ -12,7 +12,7 @@
 #include "model/method.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* Data (data.c)                                                                               */
+/* Data (data.c; friedman.c)                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
 struct sn_data {
@@ -22,6 +22,10 @@ struct sn_data {
     char **col_names; /* [n_cols] feature names, or NULL */
     char *source;     /* description for messages */
 };
+
+/* A data set with zeroed x and y, col_names allocated (all NULL) if has_names, source NULL; NULL
+ * when out of memory. The readers (io/csv.c, io/uci.c) and friedman.c fill it in. */
+sn_data *sn_data_alloc(size_t n_rows, size_t n_cols, bool has_names);
 
 
 struct sn_trainer {

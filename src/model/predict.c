@@ -39,8 +39,8 @@ static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t 
     /* A stream of its own, so that prediction never replays the training noise. */
     sn_rng *rng = sn_rng_new(seed, 0x70726564ULL /* "pred" */);
     if (!rng) {
-        ops->pass_free(&ps);
-        return sn_fail(err, SN_ENOMEM, "out of memory");
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
+        goto done;
     }
     size_t d = m->n_in;
     for (size_t t = 0; t < n_draws; t++) {
@@ -54,9 +54,10 @@ static sn_status run_draws(const sn_model *m, const double *x, size_t n, size_t 
             sink(ctx, t, first, rows, ps.out);
         }
     }
+done:
     sn_rng_free(rng);
     ops->pass_free(&ps);
-    return SN_OK;
+    return st;
 }
 
 typedef struct {
@@ -177,10 +178,8 @@ sn_status sn_predict(const sn_model *m, const double *x, size_t n, size_t n_draw
     if (!yhat)
         return sn_fail(err, SN_ENOMEM, "out of memory for %zu x %zu draws", n_draws, n);
     sn_status st = sn_predict_samples(m, x, n, n_draws, seed, yhat, err);
-    if (st != SN_OK) {
-        free(yhat);
-        return st;
-    }
+    if (st != SN_OK)
+        goto done;
     double noise_var = 1.0 / sn_model_precision(m);
     double sd = sqrt(noise_var);
     for (size_t i = 0; i < n; i++) {
@@ -203,8 +202,9 @@ sn_status sn_predict(const sn_model *m, const double *x, size_t n, size_t n_draw
         if (upper)
             upper[i] = mixture_quantile(yhat + i, n_draws, n, sd, 0.5 * (1.0 + level));
     }
+done:
     free(yhat);
-    return SN_OK;
+    return st;
 }
 
 sn_status sn_evaluate(const sn_model *m, const sn_data *d, size_t n_draws, uint64_t seed,

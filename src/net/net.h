@@ -1,6 +1,8 @@
 /*
  * net/net.h — the Monte Carlo noise networks' forward and exact backward passes (src/net):
- * which noise each layer carries, the workspace sized once per trainer, and the two passes.
+ * which noise each layer carries, the workspace sized once per trainer, and the two passes; then,
+ * for the files of net/ only, the pieces the passes are built from (the row kernels that are
+ * compiled twice have their own header, net/kernels.h).
  */
 #ifndef SN_NET_H
 #define SN_NET_H
@@ -51,5 +53,51 @@ void sn_net_forward(const sn_model *m, const double *theta, sn_net_ws *ws, size_
  * forward pass. */
 void sn_net_backward(const sn_model *m, const double *theta, sn_net_ws *ws, size_t n_rows,
                      double *grad);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Inside net/ only: the pieces the passes are built from                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Layers with more weights than this (128 x 128) use CBLAS for their products: the row kernels
+ * (kernels.h) keep W in the first-level caches and do not block for larger ones. */
+#define SN_LARGE_LAYER 16384
+
+/* How the unit noise of a layer's input is applied. */
+typedef enum {
+    SN_IN_PLAIN, /* no unit noise: U = H */
+    SN_IN_DROPS, /* Bernoulli: U = c·H, dropped positions (sn_drops) set to 0; xi not written */
+    SN_IN_DENSE  /* any noise: xi drawn in full, U = H ⊙ xi */
+} sn_input_mode;
+
+typedef struct {
+    sn_layer_noise ln;
+    sn_input_mode mode;
+    /* Bernoulli unit noise on this layer, a ReLU net, and neither this layer nor the one below
+     * residual: the previous layer's Ξ ⊙ f'(A) is c·1[U > 0] (Ξ ∈ {0, c}, c > 0, and the
+     * input H = max(A, 0) of this layer is positive exactly where f'(A) = 1). */
+    bool is_fast;
+    double c; /* the non-zero value of Bernoulli noise: 1/π (mean-one) or 1 */
+} sn_layer_plan;
+
+/* The plan of layer l of model m; every noise variable at 1 when noise_on is false (plan.c). */
+sn_layer_plan sn_net_plan_of(const sn_model *m, size_t l, bool noise_on);
+
+/* The i-th row buffer of ws->mask (each max_width long), after the mask / transposed W
+ * (workspace.c). */
+double *sn_net_row_buffer(const sn_net_ws *ws, const sn_model *m, size_t i);
+
+/* DropConnect forward (3) of rows rows of H [rows][n_in] into A [rows][n_out] (without the
+ * bias), the generator state saved into snapshot first; and backward (3): ∂W [n_in][n_out]
+ * overwritten, ∂U [rows][n_in] when dU is not NULL, the masks redrawn from snapshot. mask
+ * [n_in·n_out] is scratch (dropconnect.c). */
+void sn_net_dropconnect_forward(const sn_layer *L, const double *W, const double *H, double *A,
+                                size_t rows, const sn_noise *nz, sn_rng *rng, sn_rng *snapshot,
+                                double *mask);
+void sn_net_dropconnect_backward(const sn_layer *L, const double *W, const double *U,
+                                 const double *G, double *dW, double *dU, size_t rows,
+                                 const sn_noise *nz, sn_rng *snapshot, double *mask);
+
+/* Whether the net and its noise plans take the sources path (sources.c). */
+bool sn_net_sources_apply(const sn_model *m, const sn_layer_plan *p0, const sn_layer_plan *p1);
 
 #endif /* SN_NET_H */

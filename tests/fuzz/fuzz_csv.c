@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c — libFuzzer harness for sn_data_read_csv (src/data.c).
+ * fuzz_csv.c — libFuzzer harness for sn_data_read_csv (src/io/csv.c).
  *
  * Input: one option byte, then the bytes of the file.
  *   bits 0-1  delimiter: 0 auto, 1 comma, 2 whitespace, 3 auto

@@ -1,5 +1,5 @@
 /*
- * fuzz_model.c — libFuzzer harness for sn_model_load (src/model_io.c).
+ * fuzz_model.c — libFuzzer harness for sn_model_load (src/io/model_read.c).
  *
  * Input: the bytes of a model file. Each input is loaded twice: as it is (which exercises the
  * envelope: magic word, version, checksum line) and with its checksum line recomputed (the last
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* 64-bit FNV-1a, as model_io.c computes the checksum. */
+/* 64-bit FNV-1a, as src/io computes the checksum (core/hash.c). */
 static uint64_t fnv1a64(const uint8_t *s, size_t n)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);

@@ -1,5 +1,5 @@
 /*
- * fuzz_uci.c — libFuzzer harness for sn_data_read_uci and sn_uci_read_info (src/data.c).
+ * fuzz_uci.c — libFuzzer harness for sn_data_read_uci and sn_uci_read_info (src/io/uci.c).
  *
  * Input: the files of one UCI split folder, separated by the line "##" (the 3 bytes "##\n"),
  * in this order:
