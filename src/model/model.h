@@ -59,4 +59,8 @@ struct sn_trainer {
 double sn_trainer_objective_grad(sn_trainer *t, const double *par, uint64_t noise_seed,
                                  double *grad);
 
+/* The numbers of p against the limits of the parameter table (param_table.c), with the
+ * messages of sn_train_params_set. */
+sn_status sn_train_params_check_limits(const sn_train_params *p, sn_error *err);
+
 #endif /* SN_MODEL_H */
