@@ -97,20 +97,22 @@ static sn_status iw_read(iw_hist *h, size_t n_bins, size_t min_epoch, sn_error *
         }
         if (len == 0)
             continue;
-        char *p = line, *end;
-        errno = 0;
-        unsigned long long epoch = strtoull(p, &end, 10);
-        if (end == p || *end != ',' || errno) {
+        char *p = line;
+        size_t n_digits = strcspn(line, ",");
+        uint64_t epoch = 0;
+        if (line[n_digits] != ',' || !sn_parse_uint(line, n_digits, UINT64_MAX, &epoch)) {
             st = cli_err(err, SN_EDATA, "%s:%zu:1: expected an epoch number then weights", h->path,
                          lineno);
             goto done;
         }
         size_t k = 0;
-        p = end;
+        p = line + n_digits;
         while (*p == ',') {
             char *field = p + 1;
-            double w = strtod(field, &end);
-            if (end == field || (*end != ',' && *end != 0) || !isfinite(w) || w < 0.0 ||
+            size_t n_field = strcspn(field, ",");
+            char *end = field + n_field;
+            double w = 0.0;
+            if (sn_parse_real(field, n_field, 0, &w) != SN_NUM_OK || w < 0.0 ||
                 w > 1.0 + 1e-6 /* printed with %.6g: 1 may carry rounding */) {
                 int n = (int)strcspn(field, ",");
                 st = cli_err(err, SN_EDATA, "%s:%zu:%zu: expected a normalised weight in [0, 1], "
