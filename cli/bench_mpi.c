@@ -188,7 +188,7 @@ static sn_status follower(const sn_bench *b, sn_bench_cancel_fn cancel, void *us
             free(text);
             text = NULL;
             send_request(REQ_FAIL, &job, NULL);
-            result = cli_err(err, SN_ENOMEM, "rank %d: out of memory", g_rank);
+            result = sn_fail(err, SN_ENOMEM, "rank %d: out of memory", g_rank);
             kind = REQ_FAIL;
         }
         free(text);
@@ -279,7 +279,7 @@ static sn_status leader_run(sn_bench *b, sn_bench_unit_fn on_unit, sn_bench_canc
     if (st != SN_OK)
         return st;
     if (!(idle = calloc((size_t)g_size, sizeof *idle))) {
-        st = cli_err(err, SN_ENOMEM, "out of memory");
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
         goto out;
     }
     threaded = pthread_create(&th, NULL, local_worker, &w) == 0;

@@ -203,13 +203,13 @@ static sn_status write_text(const char *path, const char *text, sn_error *e)
     struct stat sb;
     if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         if (S_ISDIR(sb.st_mode))
-            return cli_err(e, SN_EIO, "%s: is a folder", path);
+            return sn_fail(e, SN_EIO, "%s: is a folder", path);
         FILE *f = fopen(path, "w");
         if (!f)
-            return cli_err(e, SN_EIO, "%s: cannot open: %s", path, strerror(errno));
+            return sn_fail(e, SN_EIO, "%s: cannot open: %s", path, strerror(errno));
         bool bad = fputs(text, f) < 0;
         if (fclose(f) != 0 || bad)
-            return cli_err(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
+            return sn_fail(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
         return SN_OK;
     }
     sn_file_out o;

@@ -99,7 +99,7 @@ sn_status data_verify_uci(const char *dir, const char *name, size_t *n_rows_out,
         return st;
     char *data_path = data_path_join(dir, "data.txt");
     if (!data_path)
-        return cli_err(e, SN_ENOMEM, "out of memory");
+        return sn_fail(e, SN_ENOMEM, "out of memory");
     sn_csv_options co;
     sn_csv_options_default(&co);
     co.delim = SN_DELIM_WHITESPACE;
@@ -112,7 +112,7 @@ sn_status data_verify_uci(const char *dir, const char *name, size_t *n_rows_out,
     sn_data_free(all);
     for (size_t i = 0; i < sizeof known_rows / sizeof known_rows[0]; i++)
         if (strcmp(known_rows[i].name, name) == 0 && known_rows[i].rows != n_rows) {
-            st = cli_err(e, SN_EDATA, "%s: expected %zu rows for %s, found %zu", data_path,
+            st = sn_fail(e, SN_EDATA, "%s: expected %zu rows for %s, found %zu", data_path,
                          known_rows[i].rows, name, n_rows);
             goto done;
         }
@@ -124,7 +124,7 @@ sn_status data_verify_uci(const char *dir, const char *name, size_t *n_rows_out,
         sn_data_free(tr);
         sn_data_free(te);
         if (n != n_rows) {
-            st = cli_err(e, SN_EDATA,
+            st = sn_fail(e, SN_EDATA,
                          "%s/index_train_%d.txt and index_test_%d.txt: expected every one of "
                          "the %zu rows of data.txt in one of them, found %zu", dir, k, k,
                          n_rows, n);

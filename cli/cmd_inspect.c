@@ -38,7 +38,7 @@ static sn_status write_matrix(const char *prefix, size_t l, const sn_layer_view 
     size_t n = strlen(prefix) + 32;
     char *path = malloc(n);
     if (!path)
-        return cli_err(e, SN_ENOMEM, "out of memory");
+        return sn_fail(e, SN_ENOMEM, "out of memory");
     snprintf(path, n, "%s%zu.csv", prefix, l);
     sn_file_out o;
     sn_status st = sn_file_out_open(&o, path, e);

@@ -190,11 +190,11 @@ int fig_check_out(const char *cmd, const fig_out *o)
     if (plot_check_path("--output", o->output, &e) != SN_OK)
         goto usage;
     if ((o->width && o->width < PLOT_MIN_SIZE) || (o->height && o->height < PLOT_MIN_SIZE)) {
-        cli_err(&e, SN_EINVAL, "--width and --height: at least %d pixels", PLOT_MIN_SIZE);
+        sn_fail(&e, SN_EINVAL, "--width and --height: at least %d pixels", PLOT_MIN_SIZE);
         goto usage;
     }
     if (o->csv && o->no_csv) {
-        cli_err(&e, SN_EINVAL, "--csv and --no-csv contradict each other");
+        sn_fail(&e, SN_EINVAL, "--csv and --no-csv contradict each other");
         goto usage;
     }
     return 0;

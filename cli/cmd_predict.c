@@ -49,7 +49,7 @@ int cmd_predict(int argc, char **argv)
     sn_csv_options_default(&co);
     sn_status st;
     if (cli_is_dir(input)) {
-        st = cli_err(&e, SN_EINVAL, "--input must be a CSV file, not a folder");
+        st = sn_fail(&e, SN_EINVAL, "--input must be a CSV file, not a folder");
     } else if (target) {
         st = cli_load_data(&dopt, &d, NULL, &e);
     } else {
@@ -62,13 +62,13 @@ int cmd_predict(int argc, char **argv)
         st = sn_data_read_csv(input, &co, &d, &e);
     }
     if (st == SN_OK && sn_data_n_cols(d) != sn_model_n_inputs(m))
-        st = cli_err(&e, SN_EDATA, "%s: %zu columns, but the model takes %zu inputs%s", input,
+        st = sn_fail(&e, SN_EDATA, "%s: %zu columns, but the model takes %zu inputs%s", input,
                      sn_data_n_cols(d), sn_model_n_inputs(m),
                      target ? "" : " (use --target to drop a target column)");
     size_t n = st == SN_OK ? sn_data_n_rows(d) : 0;
     size_t K = sn_model_n_classes(m), width = K ? K : 4;
     if (st == SN_OK && !(buf = calloc(width * n + 1, sizeof *buf)))
-        st = cli_err(&e, SN_ENOMEM, "out of memory");
+        st = sn_fail(&e, SN_ENOMEM, "out of memory");
     if (st == SN_OK && K)
         st = sn_predict_proba(m, sn_data_x(d), n, draws, seed, buf, &e);
     else if (st == SN_OK)

@@ -180,7 +180,7 @@ static sn_status panel_build(panel *p, const check *c, double sigma0, size_t n, 
     p->cy_against = malloc(p->n_curve * sizeof *p->cy_against);
     if (!w || !rng || !p->edges || !p->draws_density || !p->prior_density || !p->cx || !p->cy ||
         !p->cy_against) {
-        st = cli_err(err, SN_ENOMEM, "out of memory for %zu draws", n);
+        st = sn_fail(err, SN_ENOMEM, "out of memory for %zu draws", n);
         goto done;
     }
     sn_noise_sample(&c->nz, rng, w, n);

@@ -206,9 +206,9 @@ int cmd_train(int argc, char **argv)
     sn_status where = SN_OK;
     if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         if (S_ISDIR(sb.st_mode))
-            where = cli_err(&e, SN_EIO, "%s: is a folder, not a file", out);
+            where = sn_fail(&e, SN_EIO, "%s: is a folder, not a file", out);
         else if (access(out, W_OK) != 0)
-            where = cli_err(&e, SN_EIO, "%s: %s", out, strerror(errno));
+            where = sn_fail(&e, SN_EIO, "%s: %s", out, strerror(errno));
     } else {
         sn_file_out probe;
         where = sn_file_out_open(&probe, out, &e);

@@ -27,18 +27,6 @@ int cli_exit_code(sn_status st)
     return EXIT_INTERNAL;
 }
 
-sn_status cli_err(sn_error *err, sn_status code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        err->code = code;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int cli_fail(const char *cmd, const sn_error *e)
 {
     fprintf(stderr, "shrinknet %s: %s\n", cmd, e->msg[0] ? e->msg : sn_status_str(e->code));
@@ -57,11 +45,11 @@ sn_status cli_load_data(const cli_data_opts *o, sn_data **train, sn_data **test,
     if (test)
         *test = NULL;
     if (!o->path)
-        return cli_err(err, SN_EINVAL, "--data is required (a UCI folder or a CSV file)");
+        return sn_fail(err, SN_EINVAL, "--data is required (a UCI folder or a CSV file)");
     if (cli_is_dir(o->path)) {
         sn_data *te = NULL;
         if (o->split > 100000)
-            return cli_err(err, SN_EINVAL, "--split out of range");
+            return sn_fail(err, SN_EINVAL, "--split out of range");
         sn_status st = sn_data_read_uci(o->path, (int)o->split, train, &te, err);
         if (st == SN_OK && test)
             *test = te;
@@ -77,13 +65,13 @@ sn_status cli_load_data(const cli_data_opts *o, sn_data **train, sn_data **test,
     else if (o->delim && strcmp(o->delim, "whitespace") == 0)
         co.delim = SN_DELIM_WHITESPACE;
     else if (o->delim && strcmp(o->delim, "auto") != 0)
-        return cli_err(err, SN_EINVAL, "--delimiter: expected auto, comma or whitespace");
+        return sn_fail(err, SN_EINVAL, "--delimiter: expected auto, comma or whitespace");
     if (o->header && strcmp(o->header, "yes") == 0)
         co.header = SN_HEADER_YES;
     else if (o->header && strcmp(o->header, "no") == 0)
         co.header = SN_HEADER_NO;
     else if (o->header && strcmp(o->header, "auto") != 0)
-        return cli_err(err, SN_EINVAL, "--header: expected auto, yes or no");
+        return sn_fail(err, SN_EINVAL, "--header: expected auto, yes or no");
     return sn_data_read_csv(o->path, &co, train, err);
 }
 

@@ -20,9 +20,6 @@ enum {
 };
 
 int cli_exit_code(sn_status st);
-/* Fill err with code and a printf-style message; returns code. */
-sn_status cli_err(sn_error *err, sn_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* Print "shrinknet CMD: message" and return the exit code for e->code. */
 int cli_fail(const char *cmd, const sn_error *e);
 

@@ -77,7 +77,7 @@ static got download(CURL *c, const char *url, const char *path, sn_error *e)
 {
     sink s = {fopen(path, "wb"), 0, false};
     if (!s.f) {
-        cli_err(e, SN_EIO, "%s: cannot create: %s", path, strerror(errno));
+        sn_fail(e, SN_EIO, "%s: cannot create: %s", path, strerror(errno));
         return FAILED;
     }
     char ebuf[CURL_ERROR_SIZE] = "";
@@ -93,35 +93,35 @@ static got download(CURL *c, const char *url, const char *path, sn_error *e)
         return GOT;
     remove(path);
     if (rc == CURLE_HTTP_RETURNED_ERROR && status == 404) {
-        cli_err(e, SN_EIO, "%s: not there (HTTP 404)", url);
+        sn_fail(e, SN_EIO, "%s: not there (HTTP 404)", url);
         return MISSING;
     }
     if (bad_close) {
-        cli_err(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
+        sn_fail(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
         return FAILED;
     }
     const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        cli_err(e, SN_EIO, "%s: cannot resolve the host name: no network? (%s)", url, why);
+        sn_fail(e, SN_EIO, "%s: cannot resolve the host name: no network? (%s)", url, why);
         break;
     case CURLE_COULDNT_CONNECT:
-        cli_err(e, SN_EIO, "%s: cannot connect: no network, or the server is down (%s)", url,
+        sn_fail(e, SN_EIO, "%s: cannot connect: no network, or the server is down (%s)", url,
                 why);
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        cli_err(e, SN_EIO, "%s: timed out: no network, or too slow (%s)", url, why);
+        sn_fail(e, SN_EIO, "%s: timed out: no network, or too slow (%s)", url, why);
         break;
     case CURLE_HTTP_RETURNED_ERROR:
-        cli_err(e, SN_EIO, "%s: the server answered HTTP %ld", url, status);
+        sn_fail(e, SN_EIO, "%s: the server answered HTTP %ld", url, status);
         break;
     case CURLE_WRITE_ERROR:
-        cli_err(e, SN_EIO, "%s: %s", url,
+        sn_fail(e, SN_EIO, "%s: %s", url,
                 s.too_big ? "larger than any file of the benchmark; refused" : why);
         break;
     default:
-        cli_err(e, SN_EIO, "%s: %s", url, why);
+        sn_fail(e, SN_EIO, "%s: %s", url, why);
     }
     return FAILED;
 }

@@ -61,10 +61,10 @@ static bool ends_with(const char *s, const char *suffix)
 sn_status plot_check_path(const char *option, const char *path, sn_error *err)
 {
     if (strcmp(path, "-") == 0)
-        return cli_err(err, SN_EINVAL, "%s: figures are written to a file, not to standard output",
+        return sn_fail(err, SN_EINVAL, "%s: figures are written to a file, not to standard output",
                        option);
     if (!ends_with(path, ".png") && !ends_with(path, ".svg"))
-        return cli_err(err, SN_EINVAL, "%s: expected a file name ending in .png or .svg, found "
+        return sn_fail(err, SN_EINVAL, "%s: expected a file name ending in .png or .svg, found "
                                        "\"%s\"", option, path);
     return SN_OK;
 }
@@ -141,7 +141,7 @@ sn_status plot_open(plot_file *pf, const char *path, size_t width, size_t height
         return st;
     if (width < PLOT_MIN_SIZE || width > PLOT_MAX_SIZE || height < PLOT_MIN_SIZE ||
         height > PLOT_MAX_SIZE)
-        return cli_err(err, SN_EINVAL, "figure size %zux%zu outside [%d, %d]", width, height,
+        return sn_fail(err, SN_EINVAL, "figure size %zux%zu outside [%d, %d]", width, height,
                        PLOT_MIN_SIZE, PLOT_MAX_SIZE);
     bool is_svg = ends_with(path, ".svg");
     const char *cands[2] = {is_svg ? "svgcairo" : "pngcairo", is_svg ? "svg" : "png"};
@@ -149,14 +149,14 @@ sn_status plot_open(plot_file *pf, const char *path, size_t width, size_t height
         if (has_device(cands[i]))
             pf->device = cands[i];
     if (!pf->device)
-        return cli_err(err, SN_EUNSUPPORTED, "%s: PLplot has no %s driver here (install "
+        return sn_fail(err, SN_EUNSUPPORTED, "%s: PLplot has no %s driver here (install "
                        "plplot-driver-cairo)", path, is_svg ? "SVG" : "PNG");
     if ((st = sn_file_out_open(&pf->out, path, err)) != SN_OK)
         return st;
     if (!pf->out.tmp) {
         /* A device or FIFO: PLplot writes by name and cannot be given one safely. */
         sn_file_out_abort(&pf->out);
-        return cli_err(err, SN_EINVAL, "%s: a figure is written to a regular file", path);
+        return sn_fail(err, SN_EINVAL, "%s: a figure is written to a regular file", path);
     }
     /* PLplot opens the temporary file by its name itself. */
     fclose(pf->out.f);
@@ -187,7 +187,7 @@ sn_status plot_commit(plot_file *pf, sn_error *err)
     current = NULL;
     struct stat sb;
     if (stat(pf->out.tmp, &sb) != 0 || sb.st_size == 0) {
-        sn_status st = cli_err(err, SN_EIO, "%s: PLplot wrote nothing", pf->out.path);
+        sn_status st = sn_fail(err, SN_EIO, "%s: PLplot wrote nothing", pf->out.path);
         plot_abort(pf);
         return st;
     }

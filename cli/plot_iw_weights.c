@@ -70,14 +70,14 @@ static sn_status iw_read(iw_hist *h, size_t n_bins, size_t min_epoch, sn_error *
 {
     FILE *f = fopen(h->path, "r");
     if (!f)
-        return cli_err(err, SN_EIO, "%s: %s", h->path, strerror(errno));
+        return sn_fail(err, SN_EIO, "%s: %s", h->path, strerror(errno));
     sn_status st = SN_OK;
     size_t *count = calloc(n_bins, sizeof *count);
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t len;
     if (!count) {
-        st = cli_err(err, SN_ENOMEM, "out of memory");
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
         goto done;
     }
     while ((len = getline(&line, &cap, f)) > 0) {
@@ -101,7 +101,7 @@ static sn_status iw_read(iw_hist *h, size_t n_bins, size_t min_epoch, sn_error *
         size_t n_digits = strcspn(line, ",");
         uint64_t epoch = 0;
         if (line[n_digits] != ',' || !sn_parse_uint(line, n_digits, UINT64_MAX, &epoch)) {
-            st = cli_err(err, SN_EDATA, "%s:%zu:1: expected an epoch number then weights", h->path,
+            st = sn_fail(err, SN_EDATA, "%s:%zu:1: expected an epoch number then weights", h->path,
                          lineno);
             goto done;
         }
@@ -115,7 +115,7 @@ static sn_status iw_read(iw_hist *h, size_t n_bins, size_t min_epoch, sn_error *
             if (sn_parse_real(field, n_field, 0, &w) != SN_NUM_OK || w < 0.0 ||
                 w > 1.0 + 1e-6 /* printed with %.6g: 1 may carry rounding */) {
                 int n = (int)strcspn(field, ",");
-                st = cli_err(err, SN_EDATA, "%s:%zu:%zu: expected a normalised weight in [0, 1], "
+                st = sn_fail(err, SN_EDATA, "%s:%zu:%zu: expected a normalised weight in [0, 1], "
                              "found \"%.*s\"", h->path, lineno, (size_t)(field - line) + 1,
                              n > 40 ? 40 : n, field);
                 goto done;
@@ -132,24 +132,24 @@ static sn_status iw_read(iw_hist *h, size_t n_bins, size_t min_epoch, sn_error *
         if (h->S == 0)
             h->S = k;
         if (k != h->S || k == 0) {
-            st = cli_err(err, SN_EDATA, "%s:%zu: expected %zu weights, found %zu", h->path, lineno,
+            st = sn_fail(err, SN_EDATA, "%s:%zu: expected %zu weights, found %zu", h->path, lineno,
                          h->S, k);
             goto done;
         }
         h->n_lines++;
     }
     if (ferror(f)) {
-        st = cli_err(err, SN_EIO, "%s: read error", h->path);
+        st = sn_fail(err, SN_EIO, "%s: read error", h->path);
         goto done;
     }
     if (h->n_weights == 0) {
-        st = cli_err(err, SN_EDATA, "%s: no weights%s", h->path,
+        st = sn_fail(err, SN_EDATA, "%s: no weights%s", h->path,
                      min_epoch > 1 ? " at or after --min-epoch" : "");
         goto done;
     }
     h->frac = malloc(n_bins * sizeof *h->frac);
     if (!h->frac) {
-        st = cli_err(err, SN_ENOMEM, "out of memory");
+        st = sn_fail(err, SN_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t b = 0; b < n_bins; b++)

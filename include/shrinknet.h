@@ -57,6 +57,15 @@ typedef struct {
 /* The library's version, SN_VERSION of the build (bindings check it against their own). */
 const char *sn_version(void);
 
+/* Fill err (if not NULL) with code and a printf-style message and return code, so that
+ * `return sn_fail(err, SN_EDATA, "%s:%zu:%zu: expected a number, found \"%s\"", ...)` works;
+ * for callers that report through sn_error themselves (the CLI). */
+sn_status sn_fail(sn_error *err, sn_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Name of a status code ("ok", "invalid argument", ...). Never NULL. */
 const char *sn_status_str(sn_status code);
 

@@ -111,54 +111,6 @@ END_TEST
 /* The table                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-static bool same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
-
-/* Every field of a and b (bit for bit for reals); what names the case. */
-static void check_same_params(const sn_train_params *a, const sn_train_params *b, const char *what)
-{
-#define SAME(f) ck_assert_msg(a->f == b->f, "%s: field " #f " differs", what)
-#define SAME_BITS(f)                                                                            \
-    ck_assert_msg(same_bits(a->f, b->f), "%s: field " #f ": %.17g vs %.17g", what, a->f, b->f)
-    SAME(arch);
-    SAME(n_hidden);
-    SAME(n_layers);
-    SAME(activation);
-    SAME(likelihood);
-    SAME(n_classes);
-    SAME(method);
-    SAME(noise.family);
-    SAME_BITS(noise.p[0]);
-    SAME_BITS(noise.p[1]);
-    SAME(noise.mean_one);
-    SAME(block_noise.family);
-    SAME_BITS(block_noise.p[0]);
-    SAME_BITS(block_noise.p[1]);
-    SAME(block_noise.mean_one);
-    SAME(placement);
-    SAME(noise_on_input);
-    SAME(objective);
-    SAME(n_samples);
-    SAME_BITS(sigma0);
-    SAME(prior);
-    SAME(hyper.family);
-    SAME_BITS(hyper.a);
-    SAME_BITS(hyper.b);
-    SAME(estimator);
-    SAME(variant);
-    SAME_BITS(precision);
-    SAME(learn_precision);
-    SAME(optimizer);
-    SAME_BITS(learning_rate);
-    SAME_BITS(adam_beta1);
-    SAME_BITS(adam_beta2);
-    SAME_BITS(adam_eps);
-    SAME_BITS(momentum);
-    SAME(batch_size);
-    SAME(n_epochs);
-    SAME(seed);
-#undef SAME
-#undef SAME_BITS
-}
 
 /* Every key, in the order the CLI applies them: arch before hidden and layers (which override
  * its WxL), both noise specs before noise-raw, noise and sigma0 before gal-lengthscale, precision

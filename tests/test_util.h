@@ -15,6 +15,8 @@
 
 #include "shrinknet.h"
 
+#include <string.h>
+
 /* |a - b| <= tol, printing both values and the tolerance on failure. */
 #define CHECK_NEAR(a, b, tol)                                                                   \
     do {                                                                                        \
@@ -58,5 +60,56 @@ static inline const char *sn_test_shared(void)
         srunner_free(sr);                                                                       \
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                       \
     }
+
+/* Whether a and b are the same double, bit for bit. */
+static inline bool same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* Every field of a and b (bit for bit for reals); what names the case. */
+static inline void check_same_params(const sn_train_params *a, const sn_train_params *b,
+                                     const char *what)
+{
+#define SAME(f) ck_assert_msg(a->f == b->f, "%s: field " #f " differs", what)
+#define SAME_BITS(f)                                                                            \
+    ck_assert_msg(same_bits(a->f, b->f), "%s: field " #f ": %.17g vs %.17g", what, a->f, b->f)
+    SAME(arch);
+    SAME(n_hidden);
+    SAME(n_layers);
+    SAME(activation);
+    SAME(likelihood);
+    SAME(n_classes);
+    SAME(method);
+    SAME(noise.family);
+    SAME_BITS(noise.p[0]);
+    SAME_BITS(noise.p[1]);
+    SAME(noise.mean_one);
+    SAME(block_noise.family);
+    SAME_BITS(block_noise.p[0]);
+    SAME_BITS(block_noise.p[1]);
+    SAME(block_noise.mean_one);
+    SAME(placement);
+    SAME(noise_on_input);
+    SAME(objective);
+    SAME(n_samples);
+    SAME_BITS(sigma0);
+    SAME(prior);
+    SAME(hyper.family);
+    SAME_BITS(hyper.a);
+    SAME_BITS(hyper.b);
+    SAME(estimator);
+    SAME(variant);
+    SAME_BITS(precision);
+    SAME(learn_precision);
+    SAME(optimizer);
+    SAME_BITS(learning_rate);
+    SAME_BITS(adam_beta1);
+    SAME_BITS(adam_beta2);
+    SAME_BITS(adam_eps);
+    SAME_BITS(momentum);
+    SAME(batch_size);
+    SAME(n_epochs);
+    SAME(seed);
+#undef SAME
+#undef SAME_BITS
+}
 
 #endif

@@ -18,16 +18,10 @@
 #define SN_LOG_2PI 1.83787706640934548356065947281123527
 
 /* ------------------------------------------------------------------------------------------ */
-/* Errors (core/error.c)                                                                            */
+/* Errors (core/error.c)                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Fill err (if not NULL) with code and a printf-style message; returns code, so that
- * `return sn_fail(err, SN_EDATA, "%s:%zu:%zu: expected a number, found \"%s\"", ...)` works. */
-sn_status sn_fail(sn_error *err, sn_status code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* sn_fail, which fills an sn_error, is public (shrinknet.h): the CLI reports through it too. */
 /* SN_ENOMEM with "<what>: out of memory". */
 sn_status sn_fail_nomem(sn_error *err, const char *what);
 
