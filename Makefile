@@ -6,6 +6,7 @@
 #   make mpi        the CLI with MPI (Open MPI's mpicc) in build-mpi/shrinknet: mpirun -n P ... bench
 #   make check-mpi  the MPI build's tests (tests/mpi/run.sh)
 #   make bench      build the benchmark programs
+#   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make clean
 
 CC      ?= cc
@@ -44,8 +45,8 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
-.PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins mpi check-mpi
-all: lib cli
+.PHONY: all lib cli tests check sanitize bench clean fuzz fuzz-bins mpi check-mpi install uninstall
+all: lib cli extras
 lib: $(B)/libshrinknet.a $(B)/libshrinknet.so
 cli: $(B)/shrinknet
 tests: $(TEST_BIN) $(B)/shrinknet
@@ -63,8 +64,16 @@ $(B)/libshrinknet.a: $(LIB_OBJ)
 $(B)/libshrinknet.so: $(B)/libshrinknet.so.$(VERSION)
 	ln -sf libshrinknet.so.$(VERSION) $(B)/$(SONAME)
 	ln -sf libshrinknet.so.$(VERSION) $@
-$(B)/libshrinknet.so.$(VERSION): $(LIB_OBJ)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+# Only the functions of the public headers are exported (scripts/symbols.sh makes the version
+# script from them); tests/abi/symbols.txt is the committed list the install test compares with.
+PUBLIC_HDRS := include/shrinknet.h include/shrinknet_bench.h
+$(B)/libshrinknet.map: $(PUBLIC_HDRS) scripts/symbols.sh
+	@mkdir -p $(@D)
+	{ echo 'SHRINKNET_$(SOMAJOR) {'; echo '  global:'; \
+	  sh scripts/symbols.sh $(PUBLIC_HDRS) | sed 's/.*/    &;/'; echo '  local: *;'; echo '};'; } >$@
+$(B)/libshrinknet.so.$(VERSION): $(LIB_OBJ) $(B)/libshrinknet.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(B)/libshrinknet.map \
+	    -o $@ $(LIB_OBJ) $(LDLIBS)
 $(B)/shrinknet: $(CLI_OBJ) $(B)/libshrinknet.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libshrinknet.a $(CLI_LIBS) $(LDLIBS)
 $(B)/tests/%: tests/%.c tests/test_util.h tests/fd_check.h $(B)/libshrinknet.a | $(B)/tests
@@ -107,6 +116,51 @@ mpi:
 	$(MAKE) B=build-mpi CC=$(MPICC) CPPFLAGS="$(CPPFLAGS) -DSN_MPI" cli
 check-mpi: mpi all
 	sh tests/mpi/run.sh build-mpi/shrinknet $(B)/shrinknet
+
+# What make install puts beside the program and the library, generated from the program itself:
+# the manual page and the bash completion (scripts/man.sh, scripts/completion.sh), and the
+# pkg-config file (shrinknet.pc.in).
+extras: $(B)/share/man/man1/shrinknet.1 $(B)/share/bash-completion/shrinknet
+$(B)/share/man/man1/shrinknet.1: $(B)/shrinknet scripts/man.sh docs/man/shrinknet.1.head
+	@mkdir -p $(@D)
+	sh scripts/man.sh $(B)/shrinknet docs/man/shrinknet.1.head >$@.tmp && mv $@.tmp $@
+$(B)/share/bash-completion/shrinknet: $(B)/shrinknet scripts/completion.sh
+	@mkdir -p $(@D)
+	sh scripts/completion.sh $(B)/shrinknet >$@.tmp && mv $@.tmp $@
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+LIBDIR  := $(PREFIX)/lib
+INCDIR  := $(PREFIX)/include
+MANDIR  := $(PREFIX)/share/man/man1
+DOCDIR  := $(PREFIX)/share/doc/shrinknet
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+PCDIR   := $(LIBDIR)/pkgconfig
+DOCS    := README.md docs/MATH.md docs/FORMATS.md docs/ARCHITECTURE.md
+$(B)/shrinknet.pc: shrinknet.pc.in Makefile
+	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@LIBDIR@#$(LIBDIR)#' -e 's#@INCDIR@#$(INCDIR)#' \
+	    -e 's#@VERSION@#$(VERSION)#' shrinknet.pc.in >$@
+install: all $(B)/shrinknet.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR) \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(B)/shrinknet $(DESTDIR)$(BINDIR)/shrinknet
+	install -m 755 $(B)/libshrinknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libshrinknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libshrinknet.so
+	install -m 644 $(B)/libshrinknet.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(INCDIR)/
+	install -m 644 $(B)/shrinknet.pc $(DESTDIR)$(PCDIR)/
+	install -m 644 $(B)/share/man/man1/shrinknet.1 $(DESTDIR)$(MANDIR)/
+	install -m 644 $(B)/share/bash-completion/shrinknet $(DESTDIR)$(COMPDIR)/shrinknet
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/shrinknet $(DESTDIR)$(LIBDIR)/libshrinknet.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshrinknet.so \
+	    $(DESTDIR)$(LIBDIR)/libshrinknet.a $(DESTDIR)$(INCDIR)/shrinknet.h \
+	    $(DESTDIR)$(INCDIR)/shrinknet_bench.h $(DESTDIR)$(PCDIR)/shrinknet.pc \
+	    $(DESTDIR)$(MANDIR)/shrinknet.1 $(DESTDIR)$(COMPDIR)/shrinknet
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-san build-fuzz build-mpi

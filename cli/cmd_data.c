@@ -234,6 +234,10 @@ int cmd_data(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
+    if (strcmp(argv[0], "--list-commands") == 0) {
+        printf("fetch\nverify\n");
+        return EXIT_OK;
+    }
     if (strcmp(argv[0], "fetch") == 0)
         return data_fetch(argc - 1, argv + 1);
     if (strcmp(argv[0], "verify") == 0)

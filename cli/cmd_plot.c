@@ -239,6 +239,11 @@ int cmd_plot(int argc, char **argv)
         plot_usage(stdout);
         return EXIT_OK;
     }
+    if (strcmp(argv[0], "--list-commands") == 0) {
+        for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
+            printf("%s\n", figures[i].name);
+        return EXIT_OK;
+    }
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
         if (strcmp(argv[0], figures[i].name) == 0)
             return figures[i].fn(argc - 1, argv + 1);

@@ -91,6 +91,12 @@ static int run(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
+    /* For the shell completion and the man page (scripts/completion.sh, scripts/man.sh). */
+    if (strcmp(argv[1], "--list-commands") == 0) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            printf("%s\n", commands[i].name);
+        return EXIT_OK;
+    }
     if (strcmp(argv[1], "--version") == 0) {
         printf("shrinknet %s\n", SN_VERSION);
         return EXIT_OK;

@@ -115,12 +115,26 @@ static int set_value(const char *cmd, cli_opt *o, const char *v)
     return 2;
 }
 
+void cli_list_options(FILE *f, const cli_opt *opts)
+{
+    for (const cli_opt *o = opts; o->name; o++) {
+        const char *meta = o->kind == OPT_FLAG ? NULL : o->meta ? o->meta : "VALUE";
+        if (o->short_name)
+            fprintf(f, "-%c%s%s\n", o->short_name, meta ? " " : "", meta ? meta : "");
+        fprintf(f, "--%s%s%s\n", o->name, meta ? " " : "", meta ? meta : "");
+    }
+}
+
 int cli_parse(const char *cmd, cli_opt *opts, int argc, char **argv, const char *synopsis)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             cli_help(stdout, cmd, synopsis, opts);
+            return 1;
+        }
+        if (strcmp(a, "--list-options") == 0) {
+            cli_list_options(stdout, opts);
             return 1;
         }
         cli_opt *o = NULL;

@@ -28,9 +28,13 @@ typedef struct {
 
 /* Parse argv[first..argc). Positional arguments are not accepted. Prints one line naming the
  * problem and "try 'shrinknet CMD --help'" on stderr and returns 2; returns 1 after printing
- * help on stdout (--help), 0 on success. */
+ * help on stdout (--help) or the option list (--list-options), 0 on success. */
 int cli_parse(const char *cmd, cli_opt *opts, int argc, char **argv, const char *synopsis);
 void cli_help(FILE *f, const char *cmd, const char *synopsis, const cli_opt *opts);
+/* --list-options (for the shell completion and the man page, generated from the same tables as
+ * --help): one line per option, "--name META" ("-x META" for a short alias; META empty for a
+ * flag). cli_parse prints it and returns 1, as for --help. */
+void cli_list_options(FILE *f, const cli_opt *opts);
 /* The entry of opts named name (never NULL for a name in the table). */
 cli_opt *cli_find(cli_opt *opts, const char *name);
 

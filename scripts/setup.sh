@@ -11,7 +11,7 @@ case "${1:-}" in
 --mpi) mpi=1 ;;
 *) echo "usage: $0 [--mpi]" >&2; exit 2 ;;
 esac
-PKGS="gcc make pkg-config libc6-dev libopenblas-dev libgsl-dev libjansson-dev check libcurl4-openssl-dev libplplot-dev plplot-driver-cairo python3 python3-numpy python3-pytest clang libclang-rt-14-dev valgrind"
+PKGS="gcc make pkg-config libc6-dev libopenblas-dev libgsl-dev libjansson-dev check libcurl4-openssl-dev libplplot-dev plplot-driver-cairo python3 python3-numpy python3-pytest python3-sklearn python3-pip python3-setuptools python3-wheel groff-base clang libclang-rt-14-dev valgrind"
 [ "$mpi" -eq 1 ] && PKGS="$PKGS openmpi-bin libopenmpi-dev"
 missing=""
 for p in $PKGS; do

@@ -11,6 +11,7 @@ include/shrinknet.h other than sn_error's and sn_metrics' is repeated here.
 import ctypes
 import ctypes.util
 import os
+import sys
 import tempfile
 import threading
 
@@ -142,6 +143,9 @@ def check(status, err):
 # Finding and loading the library
 # ----------------------------------------------------------------------------------------------
 
+# The library's soname (SN_VERSION_MAJOR of include/shrinknet.h).
+_SONAME = "libshrinknet.so.0"
+
 _lock = threading.Lock()
 _lib = None
 
@@ -189,21 +193,26 @@ _PROTOTYPES = {
 
 
 def _candidates():
-    """Where to look, in order: $SHRINKNET_LIB alone when set; else the build folder of the
-    repository this package sits in (python/shrinknet -> ../../build); else the system's search
-    path (ctypes.util.find_library)."""
+    """Where to look, in order: $SHRINKNET_LIB alone when set; else the installed library
+    (libshrinknet.so.0 by the loader's search: LD_LIBRARY_PATH, the ld.so cache, and
+    <prefix>/lib for the prefixes of this Python and /usr/local); else the build folder of the
+    repository this package sits in (python/shrinknet -> ../../build)."""
     env = os.environ.get("SHRINKNET_LIB")
     if env:
         return [env]
-    here = os.path.dirname(os.path.abspath(__file__))
-    found = [os.path.normpath(os.path.join(here, "..", "..", "build", "libshrinknet.so"))]
+    found = [_SONAME]
     system = ctypes.util.find_library("shrinknet")
     if system:
         found.append(system)
+    for prefix in (sys.prefix, "/usr/local"):
+        found.append(os.path.join(prefix, "lib", _SONAME))
+    here = os.path.dirname(os.path.abspath(__file__))
+    found.append(os.path.normpath(os.path.join(here, "..", "..", "build", "libshrinknet.so")))
     return found
 
 
 def _load():
+    from . import __version__  # the package's version, which the library must report
     tried = []
     for path in _candidates():
         # A relative path without a slash would make dlopen search the system path instead.
@@ -216,6 +225,12 @@ def _load():
         missing = [name for name in _PROTOTYPES if not hasattr(handle, name)]
         if missing:
             tried.append("%s (lacks %s)" % (path, ", ".join(missing)))
+            continue
+        handle.sn_version.restype = ctypes.c_char_p
+        handle.sn_version.argtypes = []
+        version = handle.sn_version().decode("ascii", "replace")
+        if version != __version__:
+            tried.append("%s (version %s, this package is %s)" % (path, version, __version__))
             continue
         for name, (restype, argtypes) in _PROTOTYPES.items():
             fn = getattr(handle, name)
