@@ -82,6 +82,60 @@ START_TEST(lb_weights_and_value)
 }
 END_TEST
 
+/* The authors' ranks (MATH.md §7.5): ties take consecutive ranks in sample order, so that
+ * ℓ = (1, 1, 0) gives γ = 3/1, 3/2, 3/3 → ω = (6, 3, 2)/11, where (21) gives 3/8, 3/8, 1/4;
+ * without ties the two agree. */
+START_TEST(tail_ties_by_order)
+{
+    double ll[3] = {1.0, 1.0, 0.0}, w[3];
+    double v = sn_objective_weights_ties(SN_OBJ_TAIL, true, ll, 1, 3, w);
+    CHECK_NEAR(w[0], 6.0 / 11.0, 1e-15);
+    CHECK_NEAR(w[1], 3.0 / 11.0, 1e-15);
+    CHECK_NEAR(w[2], 2.0 / 11.0, 1e-15);
+    CHECK_NEAR(v, 9.0 / 11.0, 1e-15);
+    /* Every sample equal: weights 1/rank over H_4 in sample order. */
+    double le[4] = {-2.5, -2.5, -2.5, -2.5}, we[4];
+    sn_objective_weights_ties(SN_OBJ_TAIL, true, le, 1, 4, we);
+    double h4 = 1.0 + 1.0 / 2 + 1.0 / 3 + 1.0 / 4;
+    for (int s = 0; s < 4; s++)
+        CHECK_NEAR(we[s], (1.0 / (s + 1)) / h4, 1e-15);
+    double ld[10], wa[10], wb[10];
+    for (int s = 0; s < 10; s++)
+        ld[s] = 0.7 * sin(2.385 * s);
+    sn_objective_weights_ties(SN_OBJ_TAIL, true, ld, 1, 10, wa);
+    sn_objective_weights(SN_OBJ_TAIL, ld, 1, 10, wb);
+    for (int s = 0; s < 10; s++)
+        CHECK_NEAR(wa[s], wb[s], 1e-15);
+}
+END_TEST
+
+/* Adam in the textbook form and in TensorFlow's (MATH.md §7.9), one step by hand: from m = v = 0,
+ * g = 0.3 gives m = 0.03, v = 9e-5 (β = 0.9, 0.999); the textbook step is lr m̂/(√v̂ + ε) with
+ * m̂ = 0.3, v̂ = 0.09, TensorFlow's lr √(1−β2)/(1−β1) m/(√v + ε). They differ through ε only. */
+START_TEST(adam_forms)
+{
+    sn_train_params p;
+    sn_train_params_default(&p);
+    p.adam_eps = 1e-3; /* large enough for the two forms to differ visibly */
+    sn_optim o;
+    double g = 0.3;
+    for (int tf = 0; tf < 2; tf++) {
+        ck_assert_int_eq(sn_optim_init(&o, &p, 1, NULL), SN_OK);
+        o.is_tf_adam = tf;
+        double x = 0.0;
+        sn_optim_step(&o, &x, &g);
+        double want = tf ? 1e-3 * sqrt(1 - 0.999) / (1 - 0.9) * 0.03 / (sqrt(9e-5) + 1e-3)
+                         : 1e-3 * 0.3 / (sqrt(0.09) + 1e-3);
+        CHECK_NEAR(x, want, 1e-17);
+        sn_optim_free(&o);
+    }
+    /* By hand: 1e-3 · 0.3/0.301 = 9.96678e-4 and 1e-3 · 0.316228 · 0.03/(0.0094868 + 0.001) =
+     * 9.04642e-4: the forms differ by 10% at this ε. */
+    CHECK_NEAR(1e-3 * 0.3 / (0.3 + 1e-3), 9.96678e-4, 1e-9);
+    CHECK_NEAR(1e-3 * sqrt(1e-3) / 0.1 * 0.03 / (sqrt(9e-5) + 1e-3), 9.04642e-4, 1e-9);
+}
+END_TEST
+
 static Suite *objective_suite(void)
 {
     Suite *s = suite_create("objective");
@@ -90,6 +144,8 @@ static Suite *objective_suite(void)
     tcase_add_test(tc, tail_ties);
     tcase_add_test(tc, iw_weights_and_value);
     tcase_add_test(tc, lb_weights_and_value);
+    tcase_add_test(tc, tail_ties_by_order);
+    tcase_add_test(tc, adam_forms);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,8 @@
  */
 #include "test_util.h"
 
+#include "model/model.h"
+
 #include <string.h>
 
 static sn_data *train_data, *test_data;
@@ -275,6 +277,71 @@ START_TEST(prediction_summary)
 }
 END_TEST
 
+/* --variant authors for MC nets (MATH.md §7.9, model/method_mc_authors.c): before any step the
+ * weights are in U(-0.05, 0.05) and the biases 0.1; the precision is fixed at 10 in standardised
+ * units (the model says so: not learned); an epoch is floor(N/B) minibatches; and the precision
+ * options that it would override are refused. */
+START_TEST(mc_authors_variant)
+{
+    load_yacht();
+    sn_train_params p;
+    sn_train_params_default(&p);
+    CHECK_OK(sn_train_params_set(&p, "variant", "authors", NULL));
+    CHECK_OK(sn_train_params_set(&p, "objective", "tail", NULL));
+    p.n_epochs = 3;
+    sn_trainer *t = NULL;
+    sn_model *m0 = NULL, *m = NULL;
+    CHECK_OK(sn_trainer_new(&p, train_data, &t, NULL));
+    CHECK_OK(sn_trainer_model(t, &m0, NULL));
+    size_t n_w = 0, n_b = 0;
+    double w_max = 0.0, w_min = 0.0;
+    for (size_t l = 0; l < sn_model_n_layers(m0); l++) {
+        sn_layer_view v;
+        CHECK_OK(sn_model_layer(m0, l, &v, NULL));
+        for (size_t k = 0; k < v.n_in * v.n_out; k++, n_w++) {
+            w_max = v.w[k] > w_max ? v.w[k] : w_max;
+            w_min = v.w[k] < w_min ? v.w[k] : w_min;
+        }
+        for (size_t j = 0; j < v.n_out; j++, n_b++)
+            ck_assert_msg(v.b[j] == 0.1, "layer %zu bias %zu = %.17g, wanted 0.1", l, j, v.b[j]);
+    }
+    /* 351 uniform draws on (-0.05, 0.05): the extremes are within 0.05 and near it (the chance
+     * that all draws stay inside ±0.04 is 0.8^351 < 1e-33). */
+    ck_assert_msg(n_w == 6 * 50 + 50 && n_b == 51, "%zu weights, %zu biases", n_w, n_b);
+    ck_assert_msg(w_max < 0.05 && w_min > -0.05 && w_max > 0.04 && w_min < -0.04,
+                  "weights in [%g, %g]", w_min, w_max);
+    for (size_t e = 0; e < p.n_epochs; e++)
+        CHECK_OK(sn_trainer_epoch(t, NULL, NULL));
+    CHECK_OK(sn_trainer_model(t, &m, NULL));
+    size_t n = sn_data_n_rows(train_data);
+    const sn_train_params *q = sn_model_params(m);
+    const double *xm, *xs;
+    double ym, ys;
+    sn_model_standardisation(m, &xm, &xs, &ym, &ys);
+    ck_assert(!q->learn_precision);
+    CHECK_NEAR(sn_model_precision(m) * ys * ys, 10.0, 1e-12);
+    CHECK_NEAR(q->precision * ys * ys, 10.0, 1e-12);
+    /* floor(N/B) steps an epoch: 277 rows, batch 32 -> 8, not 9. */
+    ck_assert_uint_eq(n, 277);
+    ck_assert_uint_eq(m->n_steps, p.n_epochs * 8);
+    sn_trainer_free(t);
+    sn_model_free(m0);
+    sn_model_free(m);
+    /* Saved and reloaded, it says the same. */
+    sn_train_params r;
+    sn_train_params_default(&r);
+    CHECK_OK(sn_train_params_set(&r, "variant", "authors", NULL));
+    sn_error e = {0};
+    ck_assert_int_eq(sn_train_params_set(&r, "precision", "3", &e), SN_EINVAL);
+    ck_assert_msg(strstr(e.msg, "precision") && strstr(e.msg, "variant authors"), "%s", e.msg);
+    ck_assert_int_eq(sn_train_params_set(&r, "learn-precision", "true", &e), SN_EINVAL);
+    r.sigma0 = 2.0;
+    ck_assert_int_eq(sn_train_params_check(&r, NULL, &e), SN_EINVAL);
+    ck_assert_msg(strstr(e.msg, "sigma0"), "%s", e.msg);
+    free_yacht();
+}
+END_TEST
+
 static Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -289,6 +356,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, too_few_rows);
     tcase_add_test(tc, constant_column);
     tcase_add_test(tc, prediction_summary);
+    tcase_add_test(tc, mc_authors_variant);
     suite_add_tcase(s, tc);
     return s;
 }

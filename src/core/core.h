@@ -104,6 +104,10 @@ sn_status sn_model_alloc(const sn_train_params *p, size_t n_in, size_t n_out, sn
  * the points: sum_n of mean_s ll (17), LSE_s ll - log S (19), or sum_s w ll (22). */
 double sn_objective_weights(sn_objective obj, const double *ll, size_t n_points, size_t S,
                             double *w);
+/* The same; with is_ties_by_order the tail-adaptive ranks break ties by sample order, as the
+ * authors' code does (MATH.md §7.5), instead of giving equal ℓ equal weight. */
+double sn_objective_weights_ties(sn_objective obj, bool is_ties_by_order, const double *ll,
+                                 size_t n_points, size_t S, double *w);
 
 typedef struct {
     sn_optimizer kind;
@@ -111,6 +115,7 @@ typedef struct {
     double lr, beta1, beta2, eps, momentum;
     double *m, *v; /* [n] first and second moments (Adam) or velocity (SGD, in m) */
     uint64_t t;    /* steps taken */
+    bool is_tf_adam; /* TensorFlow's form of Adam: ε added to √v, not to √v̂ (MATH.md §7.9) */
 } sn_optim;
 
 sn_status sn_optim_init(sn_optim *o, const sn_train_params *p, size_t n, sn_error *err);

@@ -37,8 +37,33 @@ static void tail_weights(const double *ll, size_t S, double *w)
         w[s] /= total;
 }
 
+/* The authors' tail-adaptive weights (MATH.md §7.5, §7.9): the rank of (21) is the position in
+ * a sort of ℓ from the largest down, ties taking consecutive positions in the order of s (a
+ * stable sort), so that equal ℓ get unequal weights:
+ *     γ_s = S / (1 + #{k : ℓ_k > ℓ_s} + #{k < s : ℓ_k = ℓ_s}),   ω_s = γ_s / Σ_k γ_k.
+ * O(S²). */
+static void tail_weights_by_order(const double *ll, size_t S, double *w)
+{
+    double total = 0.0;
+    for (size_t s = 0; s < S; s++) {
+        size_t rank = 1;
+        for (size_t k = 0; k < S; k++)
+            rank += ll[k] > ll[s] || (ll[k] == ll[s] && k < s);
+        w[s] = (double)S / (double)rank;
+        total += w[s];
+    }
+    for (size_t s = 0; s < S; s++)
+        w[s] /= total;
+}
+
 double sn_objective_weights(sn_objective obj, const double *ll, size_t n_points, size_t S,
                             double *w)
+{
+    return sn_objective_weights_ties(obj, false, ll, n_points, S, w);
+}
+
+double sn_objective_weights_ties(sn_objective obj, bool is_ties_by_order, const double *ll,
+                                 size_t n_points, size_t S, double *w)
 {
     double value = 0.0;
     double log_s = log((double)S);
@@ -55,7 +80,10 @@ double sn_objective_weights(sn_objective obj, const double *ll, size_t n_points,
             break;
         }
         case SN_OBJ_TAIL: {
-            tail_weights(l, S, wn);
+            if (is_ties_by_order)
+                tail_weights_by_order(l, S, wn);
+            else
+                tail_weights(l, S, wn);
             for (size_t s = 0; s < S; s++)
                 value += wn[s] * l[s];
             break;

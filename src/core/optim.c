@@ -18,6 +18,7 @@ sn_status sn_optim_init(sn_optim *o, const sn_train_params *p, size_t n, sn_erro
     o->eps = p->adam_eps;
     o->momentum = p->momentum;
     o->t = 0;
+    o->is_tf_adam = false;
     o->m = sn_calloc(n, sizeof *o->m);
     o->v = sn_calloc(n, sizeof *o->v);
     if (!o->m || !o->v) {
@@ -38,6 +39,8 @@ void sn_optim_free(sn_optim *o)
  *     m ← β1 m + (1-β1) g,  v ← β2 v + (1-β2) g²,
  *     x ← x + lr √(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + ε √(1-β2ᵗ))
  * which equals the textbook form with m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ) and ε added to √v̂.
+ * TensorFlow's form (is_tf_adam, the authors' code, MATH.md §7.9) adds ε to √v itself:
+ *     x ← x + lr √(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + ε).
  * SGD: velocity u ← μ u + g, x ← x + lr u. */
 void sn_optim_step(sn_optim *o, double *x, const double *g)
 {
@@ -52,7 +55,7 @@ void sn_optim_step(sn_optim *o, double *x, const double *g)
     double t = (double)o->t;
     double c2 = sqrt(1.0 - pow(o->beta2, t));
     double step = o->lr * c2 / (1.0 - pow(o->beta1, t));
-    double eps = o->eps * c2;
+    double eps = o->is_tf_adam ? o->eps : o->eps * c2;
     for (size_t i = 0; i < o->n; i++) {
         o->m[i] = o->beta1 * o->m[i] + (1.0 - o->beta1) * g[i];
         o->v[i] = o->beta2 * o->v[i] + (1.0 - o->beta2) * g[i] * g[i];

@@ -3,8 +3,9 @@
  * gsl_multimin_fdfminimizer_types: the training driver (train.c) and prediction (predict.c)
  * call these operations and never ask which method they run.
  *
- * Methods: Monte Carlo noise networks (method_mc.c), the exact variational EM (method_vem.c)
- * and the authors' variant of it (method_vem_authors.c). sn_method_ops_of (method.c) is the one
+ * Methods: Monte Carlo noise networks (method_mc.c) and the authors' configuration of them
+ * (method_mc_authors.c), the exact variational EM and the authors' variant of it
+ * (method_vem.c, with vem/vem_authors.c). sn_method_ops_of (method.c) is the one
  * place that maps the parameters to a method.
  *
  * A method's parameter vector par is laid out as n_blocks copies of the model's parameter
@@ -14,6 +15,10 @@
 #define SN_METHOD_H
 
 #include "core/core.h"
+
+/* The noise precision of the authors' dropout code in training, standardised units of y
+ * (MATH.md §7.9); their EM nets use SN_AUTHORS_TRAIN_PRECISION (vem/vem.h). */
+#define SN_AUTHORS_MC_PRECISION 10.0
 
 /* A method's workspace for passes of up to cap_rows rows (rows are (point, sample) pairs,
  * point-major: row i = n·S + s), sized once. The driver fills in, runs forward, reads out, writes
@@ -37,6 +42,10 @@ typedef struct {
     bool can_learn_precision;
     /* The objective whose sample weights (17)-(22) combine the S samples of a point. */
     sn_objective (*objective)(const sn_train_params *p);
+    /* The authors' departures of the training loop (MATH.md §7.9), false for the exact methods:
+     * tail-adaptive ties broken by sample order; TensorFlow's form of Adam; only ⌊N/B⌋ full
+     * minibatches per epoch (the remainder dropped). */
+    bool is_ties_by_order, is_tf_adam, is_full_batches_only;
 
     /* init: workspace for cap_rows rows and n_samples samples per point; n_data training rows
      * (for the penalty and KL scaling). */
@@ -69,10 +78,21 @@ typedef struct {
     void (*draw)(const sn_model *m, sn_pass *ps, size_t rows, sn_rng *rng);
 } sn_method_ops;
 
+/* The MC noise network's passes (method_mc.c), shared by the authors' configuration of it. */
+sn_status sn_mc_pass_init(const sn_model *m, size_t cap_rows, size_t n_samples, size_t n_data,
+                          sn_pass *ps, sn_error *err);
+void sn_mc_pass_free(sn_pass *ps);
+sn_status sn_mc_forward(sn_model *m, const double *par, sn_pass *ps, size_t rows,
+                        size_t n_samples, sn_rng *rng, sn_error *err);
+double sn_mc_backward(sn_model *m, const double *par, sn_pass *ps, size_t rows, size_t n_samples,
+                      size_t n_data, double value, double *grad);
+void sn_mc_draw(const sn_model *m, sn_pass *ps, size_t rows, sn_rng *rng);
+
 /* The method that trains and predicts with parameters p. Never NULL. */
 const sn_method_ops *sn_method_ops_of(const sn_train_params *p);
 
 extern const sn_method_ops sn_method_mc;
+extern const sn_method_ops sn_method_mc_authors;
 extern const sn_method_ops sn_method_vem;
 extern const sn_method_ops sn_method_vem_authors;
 

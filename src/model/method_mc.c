@@ -40,7 +40,7 @@ static void penalty_coefficients(const sn_model *m, size_t n, double *coef)
     }
 }
 
-static void mc_pass_free(sn_pass *ps)
+void sn_mc_pass_free(sn_pass *ps)
 {
     if (ps->ws) {
         sn_net_ws_free(ps->ws);
@@ -50,8 +50,8 @@ static void mc_pass_free(sn_pass *ps)
     memset(ps, 0, sizeof *ps);
 }
 
-static sn_status mc_pass_init(const sn_model *m, size_t cap_rows, size_t n_samples,
-                              size_t n_data, sn_pass *ps, sn_error *err)
+sn_status sn_mc_pass_init(const sn_model *m, size_t cap_rows, size_t n_samples,
+                          size_t n_data, sn_pass *ps, sn_error *err)
 {
     (void)n_samples;
     memset(ps, 0, sizeof *ps);
@@ -59,13 +59,13 @@ static sn_status mc_pass_init(const sn_model *m, size_t cap_rows, size_t n_sampl
     ps->coef = sn_calloc(m->n_layers, sizeof *ps->coef);
     if (!ws || !ps->coef) {
         free(ws);
-        mc_pass_free(ps);
+        sn_mc_pass_free(ps);
         return sn_fail(err, SN_ENOMEM, "out of memory allocating the network's workspace");
     }
     ps->ws = ws;
     sn_status st = sn_net_ws_init(ws, m, cap_rows, err);
     if (st != SN_OK) {
-        mc_pass_free(ps);
+        sn_mc_pass_free(ps);
         return st;
     }
     ps->in = ws->in[0];
@@ -93,8 +93,8 @@ static double same_log_kappa(double log_kappa)
     return log_kappa;
 }
 
-static sn_status mc_forward(sn_model *m, const double *par, sn_pass *ps, size_t rows,
-                            size_t n_samples, sn_rng *rng, sn_error *err)
+sn_status sn_mc_forward(sn_model *m, const double *par, sn_pass *ps, size_t rows,
+                        size_t n_samples, sn_rng *rng, sn_error *err)
 {
     (void)n_samples;
     (void)err;
@@ -103,8 +103,8 @@ static sn_status mc_forward(sn_model *m, const double *par, sn_pass *ps, size_t 
 }
 
 /* Backward pass, then − R(W)/N with R/N = Σ_l c_l ‖W_l‖² / 2 (18), (23): gradient −c_l W. */
-static double mc_backward(sn_model *m, const double *par, sn_pass *ps, size_t rows,
-                          size_t n_samples, size_t n_data, double value, double *grad)
+double sn_mc_backward(sn_model *m, const double *par, sn_pass *ps, size_t rows,
+                      size_t n_samples, size_t n_data, double value, double *grad)
 {
     (void)n_samples;
     (void)n_data;
@@ -137,7 +137,7 @@ static sn_status mc_save(sn_model *m, const double *par, double log_kappa,
 }
 
 /* Fresh noise in every draw: the predictive of the noise read as a prior (MATH.md §5). */
-static void mc_draw(const sn_model *m, sn_pass *ps, size_t rows, sn_rng *rng)
+void sn_mc_draw(const sn_model *m, sn_pass *ps, size_t rows, sn_rng *rng)
 {
     sn_net_forward(m, m->theta, ps->ws, rows, rng, false);
 }
@@ -148,12 +148,12 @@ const sn_method_ops sn_method_mc = {
     .is_stochastic = false,
     .can_learn_precision = true,
     .objective = mc_objective,
-    .pass_init = mc_pass_init,
-    .pass_free = mc_pass_free,
+    .pass_init = sn_mc_pass_init,
+    .pass_free = sn_mc_pass_free,
     .init = mc_init,
     .train_log_kappa = same_log_kappa,
-    .forward = mc_forward,
-    .backward = mc_backward,
+    .forward = sn_mc_forward,
+    .backward = sn_mc_backward,
     .save = mc_save,
-    .draw = mc_draw,
+    .draw = sn_mc_draw,
 };

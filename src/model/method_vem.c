@@ -150,6 +150,8 @@ static sn_status authors_save(sn_model *m, const double *par, double log_kappa,
     else
         m->log_precision = log(SN_AUTHORS_TRAIN_PRECISION);
     m->params.precision = exp(m->log_precision) / (m->y_std * m->y_std);
+    /* Trained at its fixed precision: the model file must not claim a learned one. */
+    m->params.learn_precision = false;
     return SN_OK;
 }
 

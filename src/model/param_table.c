@@ -332,6 +332,15 @@ static sn_status set_value(sn_train_params *p, const param *q, const char *v, sn
     uint64_t z;
     double x;
     bool b;
+    /* The authors' dropout configuration fixes the precision (MATH.md §7.9): it is refused, not
+     * overridden. variant comes before precision in the table, so this holds for the CLI and
+     * for bindings alike. (A model file records the fixed precision itself.) */
+    bool is_precision = q->kind == K_PRECISION ||
+                        (q->kind == K_BOOL && q->at == offsetof(sn_train_params, learn_precision));
+    if (is_precision && p->method == SN_METHOD_MC && p->variant == SN_VARIANT_AUTHORS)
+        return sn_fail(err, SN_EINVAL, "%s: variant authors fixes the noise precision at %g in "
+                       "standardised units (MATH.md §7.9); %s does not apply", q->info.name,
+                       SN_AUTHORS_MC_PRECISION, q->info.name);
     switch (q->kind) {
     case K_SIZE:
         /* The limits fit a size_t on every platform that builds the library; the round trip

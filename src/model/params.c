@@ -34,6 +34,24 @@ static sn_status check_hier(const sn_noise *nz, const char *what, sn_error *err)
     return SN_OK;
 }
 
+/* The authors' dropout configuration (MATH.md §7.9, model/method_mc_authors.c) has no L2 term
+ * and is their Adam: parameters that would set those are refused rather than silently
+ * overridden. (Its fixed precision is refused where it is set, sn_train_params_set: a trained
+ * model records it.) */
+static sn_status check_mc_authors(const sn_train_params *p, sn_error *err)
+{
+    if (isfinite(p->sigma0))
+        return sn_fail(err, SN_EINVAL, "variant authors has no L2 term (MATH.md §7.9): sigma0 "
+                       "and gal-lengthscale do not apply");
+    if (p->optimizer != SN_OPT_ADAM)
+        return sn_fail(err, SN_EINVAL, "variant authors trains with their Adam (MATH.md §7.9): "
+                       "optimizer %s does not apply", sn_optimizer_name(p->optimizer));
+    if (p->objective == SN_OBJ_HIER)
+        return sn_fail(err, SN_EINVAL, "variant authors has the objectives lb, iw and tail: "
+                       "objective hier does not apply");
+    return SN_OK;
+}
+
 void sn_train_params_default(sn_train_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -104,6 +122,8 @@ sn_status sn_train_params_check(const sn_train_params *p, const sn_data *d, sn_e
 
     if (p->method == SN_METHOD_MC) {
         if ((st = check_noise(&p->noise, "noise", err)) != SN_OK)
+            return st;
+        if (p->variant == SN_VARIANT_AUTHORS && (st = check_mc_authors(p, err)) != SN_OK)
             return st;
         bool blocks = p->placement == SN_PLACE_BLOCKS || p->placement == SN_PLACE_UNITS_BLOCKS;
         if (blocks && p->arch != SN_ARCH_RESNET)

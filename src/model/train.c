@@ -205,6 +205,7 @@ sn_status sn_trainer_new(const sn_train_params *p, const sn_data *d, sn_trainer 
         goto fail;
     if ((st = sn_optim_init(&t->opt, p, t->n_par, err)) != SN_OK)
         goto fail;
+    t->opt.is_tf_adam = t->ops->is_tf_adam;
     t->ops->init(m, t->par, t->rng);
     /* κ_std = κ_orig s_y² (MATH.md §5). */
     double kappa = p->precision > 0 ? p->precision * m->y_std * m->y_std : DEFAULT_KAPPA_STD;
@@ -288,7 +289,8 @@ static double objective_grad(sn_trainer *t, size_t first, size_t nb, sn_rng *rng
                 *sq += (yn - yhat[i]) * (yn - yhat[i]) / (double)S;
         }
     }
-    double value = sn_objective_weights(t->ops->objective(p), t->ll, nb, S, t->w) / (double)nb;
+    double value = sn_objective_weights_ties(t->ops->objective(p), t->ops->is_ties_by_order,
+                                             t->ll, nb, S, t->w) / (double)nb;
     if (p->record_weights)
         p->record_weights(t->w, nb, S, p->record_user);
 
@@ -344,9 +346,11 @@ sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
     sn_rng_shuffle(t->rng, t->perm, t->n);
     double total = 0.0, sq = 0.0;
     t->epoch++;
-    for (size_t first = 0; first < t->n; first += t->B) {
-        /* The last minibatch may be smaller; it is scaled by its own size (18). */
-        size_t nb = t->n - first < t->B ? t->n - first : t->B;
+    /* The last minibatch may be smaller; it is scaled by its own size (18). The authors' code
+     * drops it (⌊N/B⌋ minibatches, MATH.md §7.9). */
+    size_t n_used = t->ops->is_full_batches_only ? t->n / t->B * t->B : t->n;
+    for (size_t first = 0; first < n_used; first += t->B) {
+        size_t nb = n_used - first < t->B ? n_used - first : t->B;
         sn_error step = {0};
         double v = objective_grad(t, first, nb, t->rng, &sq, &step);
         if (step.code != SN_OK) {
@@ -384,8 +388,8 @@ sn_status sn_trainer_epoch(sn_trainer *t, sn_progress *info, sn_error *err)
     if (info) {
         info->epoch = t->epoch;
         info->n_epochs = t->p.n_epochs;
-        info->objective = total / (double)t->n;
-        info->rmse = sqrt(sq / (double)t->n) * t->m->y_std;
+        info->objective = total / (double)n_used;
+        info->rmse = sqrt(sq / (double)n_used) * t->m->y_std;
         info->seconds = now_seconds() - t->t0;
     }
     return SN_OK;
