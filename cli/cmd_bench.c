@@ -271,7 +271,7 @@ out:
 int cmd_bench(int argc, char **argv)
 {
     const char *data_dir = NULL, *datasets = NULL, *methods = NULL, *out = "results.jsonl";
-    const char *protocol = "fixed", *report = NULL, *csv = NULL, *md = NULL, *paper = NULL;
+    const char *protocol = "fixed", *variant = "exact", *report = NULL, *csv = NULL, *md = NULL, *paper = NULL;
     const char *tag = NULL, *s_epochs = NULL, *s_batch = NULL, *s_samples = NULL;
     const char *s_hidden = NULL, *s_lr = NULL, *s_keep = NULL, *s_precision = NULL;
     const char *s_sigma0 = NULL, *s_splits = NULL, *s_draws = NULL;
@@ -296,6 +296,10 @@ int cmd_bench(int argc, char **argv)
         {"protocol", 0, OPT_STR, &protocol, 0, 0, "P",
          "fixed (the settings given) or gal (per-split grid search on 80/20 of the training "
          "part, refit, test)", "protocol", false},
+        {"variant", 0, OPT_STR, &variant, 0, 0, "V",
+         "exact or authors: the dropout methods (lb, iw, tail) as the paper states them, or as "
+         "the authors' code runs them (MATH.md 7.9: their initialisation and Adam, precision "
+         "fixed at 10 standardised, floor(N/B) minibatches, T = 500 unless --draws)", NULL, false},
         {"keep", 0, OPT_STR, &s_keep, 0, 0, "P",
          "keep probability of dropout (default: 0.995; gal: searched over dropout_rates.txt)",
          NULL, false},
@@ -450,6 +454,22 @@ int cmd_bench(int argc, char **argv)
         rc = parse_double_opt("sigma0", s_sigma0, 0, INFINITY, true, &bp.sigma0);
     if (!rc && s_sigma0 && cli_find(table, "gal-lengthscale")->seen)
         rc = usage_error("--sigma0 and --gal-lengthscale both set the L2 term; give one", NULL);
+    if (!rc && sn_variant_parse(variant, &bp.mc_variant) != SN_OK)
+        rc = usage_error("--variant: expected exact or authors, found ", variant);
+    if (!rc && bp.mc_variant == SN_VARIANT_AUTHORS) {
+        /* Their configuration fixes the precision and has no L2 term: refused, not overridden. */
+        const char *fixed[] = {"precision", "learn-precision", "sigma0", "gal-lengthscale"};
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && !rc; i++)
+            if (cli_find(table, fixed[i])->seen) {
+                fprintf(stderr, "shrinknet bench: --variant authors fixes the precision of the "
+                                "dropout nets and has no L2 term: --%s does not apply\n"
+                                "try 'shrinknet bench --help'\n", fixed[i]);
+                rc = EXIT_USAGE;
+            }
+        /* Their T = 500 test draws (MATH.md §7.9), unless given. */
+        if (!s_draws && !quick)
+            bp.n_draws = 500;
+    }
     if (rc)
         goto out;
     bp.learn_precision = learn_precision;

@@ -64,6 +64,9 @@ typedef struct {
     double sigma0;              /* L2 prior std, INFINITY = none; NAN: none, or Gal's weight
                                    decay (39) under SN_BENCH_GAL for dropout nets */
     double gal_lengthscale;     /* l of (39) (1e-2) */
+    sn_variant mc_variant;      /* the MC dropout methods (lb, iw, tail): exact, or the authors'
+                                   configuration (MATH.md §7.9; precision, L2 and sigma0 then
+                                   may not be set) */
     bool retry_errors;          /* rerun units whose recorded result is an error */
     const char *tag;            /* free text recorded with every result (e.g. a commit id) */
 } sn_bench_params;

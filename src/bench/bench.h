@@ -208,4 +208,8 @@ void paper_free(paper_row *p, size_t n);
 const paper_row *paper_find(const sn_bench_report *r, const char *ds, const char *m);
 size_t report_name_index(char *const *v, size_t n, const char *s);
 
+/* The precision of a grid point into t: learned from tau, or fixed at tau; tau NAN leaves the
+ * method's own (plan.c). */
+void bench_apply_tau(sn_train_params *t, bool learn, double tau);
+
 #endif /* SN_BENCH_H */

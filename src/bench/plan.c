@@ -156,6 +156,7 @@ void sn_bench_params_default(sn_bench_params *p)
     p->learn_precision = false;
     p->sigma0 = NAN;
     p->gal_lengthscale = 1e-2;
+    p->mc_variant = SN_VARIANT_EXACT;
     p->retry_errors = false;
     p->tag = NULL;
 }
@@ -185,6 +186,16 @@ static sn_status params_check(const sn_bench_params *p, sn_error *err)
     if (!(p->gal_lengthscale > 0 && isfinite(p->gal_lengthscale)))
         return sn_fail(err, SN_EINVAL, "Gal's length scale must be positive, got %g",
                        p->gal_lengthscale);
+    if (p->mc_variant == SN_VARIANT_AUTHORS) {
+        /* Their configuration fixes these (MATH.md §7.9): refused, not overridden. */
+        if (!isnan(p->precision) || p->learn_precision)
+            return sn_fail(err, SN_EINVAL, "variant authors fixes the noise precision of the "
+                           "dropout nets at %g in standardised units: precision and "
+                           "learn-precision do not apply", SN_AUTHORS_MC_PRECISION);
+        if (!isnan(p->sigma0))
+            return sn_fail(err, SN_EINVAL, "variant authors has no L2 term: sigma0 and "
+                           "gal-lengthscale do not apply");
+    }
     return SN_OK;
 }
 
@@ -251,6 +262,9 @@ static bool cfg_fingerprint(const sn_bench *b, bench_cfg *c)
         sb_printf(&s, "%s|%s|%s|%d|%s|", c->has_keep ? "bernoulli" : spec, bspec,
                   sn_placement_name(q->placement), (int)q->noise_on_input,
                   sn_objective_name(q->objective));
+        /* Only when set, so that the exact method's fingerprints stay those of older files. */
+        if (q->variant == SN_VARIANT_AUTHORS)
+            sb_puts(&s, "authors|");
     } else {
         sb_printf(&s, "%s|%s|%s|%s|", sn_prior_name(q->prior), hyp,
                   sn_estimator_name(q->estimator), sn_variant_name(q->variant));
@@ -293,6 +307,11 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
     q->record_weights = NULL;
     q->record_user = NULL;
     c->has_keep = q->method == SN_METHOD_MC && q->noise.family == SN_NOISE_BERNOULLI;
+    /* The authors' configuration of the dropout nets (MATH.md §7.9): no L2 term, their
+     * precision, so no tau axis. */
+    bool mc_authors = q->method == SN_METHOD_MC && P->mc_variant == SN_VARIANT_AUTHORS;
+    if (mc_authors)
+        q->variant = SN_VARIANT_AUTHORS;
 
     if (P->n_hidden)
         q->n_hidden = P->n_hidden;
@@ -318,6 +337,10 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
         q->sigma0 = P->sigma0;
         c->gal_sigma0 = false;
     }
+    if (mc_authors) {
+        q->sigma0 = INFINITY;
+        c->gal_sigma0 = false;
+    }
 
     /* The keep axis: fixed by the caller, searched under Gal, else the method's own. */
     if (c->has_keep) {
@@ -336,8 +359,14 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
         c->keeps[0] = NAN;
         c->n_keeps = 1;
     }
-    /* The tau axis: learned, fixed by the caller, searched under Gal, else learned. */
-    if (P->learn_precision) {
+    /* The tau axis: learned, fixed by the caller, searched under Gal, else learned; none for
+     * the authors' dropout nets, whose precision is their own (c->learn false, tau NAN: the
+     * record says fixed). */
+    if (mc_authors) {
+        c->learn = false;
+        c->taus[0] = NAN;
+        c->n_taus = 1;
+    } else if (P->learn_precision) {
         c->learn = true;
         c->taus[0] = isnan(P->precision) ? 0.0 : P->precision;
         c->n_taus = 1;
@@ -360,8 +389,7 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
     sn_train_params t = *q;
     if (c->has_keep)
         t.noise.p[0] = c->keeps[0];
-    t.learn_precision = c->learn;
-    t.precision = c->taus[0];
+    bench_apply_tau(&t, c->learn, c->taus[0]);
     if (c->gal_sigma0)
         t.sigma0 = sn_gal_sigma0(P->gal_lengthscale, c->keeps[0]);
     sn_error e = {0};
@@ -371,6 +399,15 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
     if (!cfg_fingerprint(b, c))
         return sn_fail(err, SN_ENOMEM, "out of memory");
     return SN_OK;
+}
+
+void bench_apply_tau(sn_train_params *t, bool learn, double tau)
+{
+    /* NAN: the method's own precision (the authors' dropout nets): neither set nor learned. */
+    if (isnan(tau))
+        return;
+    t->learn_precision = learn;
+    t->precision = tau;
 }
 
 uint64_t bench_unit_seed(const sn_bench *b, const bench_unit *u)

@@ -61,8 +61,7 @@ sn_status sn_bench_run_job(const sn_bench *b, const sn_bench_job *job, sn_bench_
     double keep = job->keep, tau = job->tau;
     if (c->has_keep)
         p.noise.p[0] = keep;
-    p.learn_precision = c->learn;
-    p.precision = tau;
+    bench_apply_tau(&p, c->learn, tau);
     if (c->gal_sigma0)
         p.sigma0 = sn_gal_sigma0(b->p.gal_lengthscale, c->has_keep ? keep : 1.0);
     p.seed = seed;
@@ -151,7 +150,8 @@ done:;
               dup_to(&r.method_kind, sn_method_name(p.method)) &&
               dup_to(&r.objective, mc ? sn_objective_name(p.objective) : NULL) &&
               dup_to(&r.prior, mc ? NULL : sn_prior_name(p.prior)) &&
-              dup_to(&r.variant, mc ? NULL : sn_variant_name(p.variant)) &&
+              dup_to(&r.variant, mc && p.variant == SN_VARIANT_EXACT ? NULL
+                                                                      : sn_variant_name(p.variant)) &&
               dup_to(&r.seed, seed_text) && dup_to(&r.version, SN_VERSION) &&
               dup_to(&r.tag, b->tag);
     st = ok ? record_write(&r, line, err) : sn_fail(err, SN_ENOMEM, "out of memory");

@@ -207,4 +207,23 @@ cmp -s g1.c g2.c || fail "results depend on --jobs"
 [ "$(grep -c '"grid":-1,.*"chosen_grid":[0-9]' g1.jsonl)" -eq 4 ] \
     || fail "every gal test unit names its chosen grid point"
 grep '"grid":-1' g1.jsonl | grep -q '"learn_precision":false' || fail "gal fixes the precision"
+
+# --- --variant authors: the dropout nets as the authors' code runs them (MATH.md §7.9) ------------
+expect 0 "variant authors" -- "$BIN" bench --data-dir "$UCI" --quick --methods lb,iw,vem-ard \
+    --variant authors --draws 50 --out va.jsonl -q
+[ "$(grep -c '"method":"lb".*"variant":"authors"' va.jsonl)" -eq 2 ] || fail "lb records variant authors"
+[ "$(grep -c '"method":"vem-ard".*"variant":"exact"' va.jsonl)" -eq 2 ] || fail "the EM nets keep theirs"
+grep '"method":"iw"' va.jsonl | grep -v -q '"learn_precision":false,' && fail "authors: precision not fixed"
+grep -q '"method":"lb".*"precision":null,"learn_precision":false' va.jsonl || fail "authors: fixed, not learned"
+# Their configuration differs from the exact one: not the same config, not the same numbers.
+expect 0 "variant exact" -- "$BIN" bench --data-dir "$UCI" --quick --methods lb --draws 50 --out ve.jsonl -q
+[ "$(grep -o '"config":"[0-9a-f]*"' va.jsonl | head -n 1)" != "$(grep -o '"config":"[0-9a-f]*"' ve.jsonl | head -n 1)" ] \
+    || fail "the authors' variant has its own configuration fingerprint"
+for opt in "--precision 2" "--learn-precision" "--sigma0 3" "--gal-lengthscale 0.1"; do
+    # shellcheck disable=SC2086
+    expect 2 "authors with $opt" -- "$BIN" bench --data-dir "$UCI" --quick --methods lb \
+        --variant authors $opt --out vx.jsonl
+    says "variant authors .*${opt%% *} does not apply" "authors with $opt refused naming both"
+done
+[ ! -e vx.jsonl ] || fail "a refused run wrote a results file"
 finish
