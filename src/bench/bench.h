@@ -208,6 +208,9 @@ void paper_free(paper_row *p, size_t n);
 const paper_row *paper_find(const sn_bench_report *r, const char *ds, const char *m);
 size_t report_name_index(char *const *v, size_t n, const char *s);
 
+/* The section "Paired comparisons" of the Markdown report (paired.c). */
+void bench_paired_markdown(const sn_bench_report *r, sbuf *s);
+
 /* The precision of a grid point into t: learned from tau, or fixed at tau; tau NAN leaves the
  * method's own (plan.c). */
 void bench_apply_tau(sn_train_params *t, bool learn, double tau);

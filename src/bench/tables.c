@@ -506,6 +506,7 @@ static void format_markdown(const sn_bench_report *r, sbuf *s)
     fmt_duration(t, sizeof t, total);
     sb_printf(s, "\nCompute time is the sum of the units' wall times (%s in all); with N jobs "
                  "the run takes about 1/N of it.\n", t);
+    bench_paired_markdown(r, s);
 }
 
 static void csv_stat(sbuf *s, const sn_bench_stat *st)

@@ -67,6 +67,30 @@ for name in table2-authors table3 gal-protocol; do
     cmp -s "$T/rep/$name.csv" "$ROOT/docs/results/$name.csv" || fail "$name: CSV differs from docs/results/$name.csv"
 done
 
+# --- paired comparisons: hand-made results whose per-split differences are known ---------------
+# lb − iw on yacht over 3 splits: RMSE 1, 2, 3 against 1.5, 2.4, 3.6 -> d = -0.5, -0.4, -0.6:
+# mean -0.5, SE 0.1/sqrt(3) = 0.0577 (marked, > 2 SE); LL equal but for split 2 (+0.3): mean +0.1,
+# SE 0.1 (not marked). Ranks per split: lb 1, iw 2 on each -> 1.00 ± 0.00 and 2.00 ± 0.00.
+/usr/bin/python3 - "$T/rep/docs/results/table2-authors.jsonl" "$T/paired.jsonl" <<'PY'
+import json, sys
+src = [json.loads(l) for l in open(sys.argv[1])]
+base = {m: next(r for r in src if r["dataset"] == "yacht" and r["method"] == m and r["grid"] == -1)
+        for m in ("lb", "iw")}
+vals = {"lb": ([1.0, 2.0, 3.0], [-1.0, -1.0, -0.7]), "iw": ([1.5, 2.4, 3.6], [-1.0, -1.0, -1.0])}
+with open(sys.argv[2], "w") as f:
+    for m, (rmse, ll) in vals.items():
+        for k in range(3):
+            r = dict(base[m], split=k, rmse=rmse[k], ll=ll[k])
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+PY
+expect 0 "report of hand-made pairs" -- "$BIN" bench --report "$T/paired.jsonl" --csv none
+outputs '\| yacht \| lb − iw \| 3 \| \*\*-0\.5 ± 0\.058\*\* \|' "paired RMSE difference, marked"
+outputs '\| yacht \| lb − iw \| 3 \| \+0\.1 ± 0\.1 \|' "paired LL difference, not marked"
+outputs 'Significantly best \(test RMSE \(36\)\): lb on 1 of 1 \(yacht\); iw on 0 of 1' "significantly best, RMSE"
+outputs 'Significantly best \(test log-likelihood \(37\)\): lb on 0 of 1; iw on 0 of 1' "no LL winner"
+outputs '\| lb \| 1\.00 ± 0\.00 \|' "average rank of lb"
+outputs '\| iw \| 2\.00 ± 0\.00 \|' "average rank of iw"
+
 # --- hostile results lines: one line naming the file and line, exit 1 ------------------------
 cd "$T"
 good=$(head -n 1 "$T/rep/docs/results/table3.jsonl")
