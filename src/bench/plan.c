@@ -324,6 +324,10 @@ static sn_status cfg_resolve(const sn_bench *b, size_t di, size_t mi, bench_cfg 
         q->n_epochs = e * P->epoch_multiplier;
         q->batch_size = GAL_BATCH;
         c->gal_sigma0 = true;
+        /* Gal's network draws one mask per point (S = 1); iw and tail keep S = 10, so that the
+         * columns differ by their weights only (paper Sec. 6). */
+        if (q->objective == SN_OBJ_LB)
+            q->n_samples = 1;
     }
     if (P->n_epochs)
         q->n_epochs = P->n_epochs;

@@ -231,6 +231,9 @@ cmp -s g1.c g2.c || fail "results depend on --jobs"
 [ "$(grep -c '"grid":-1,.*"chosen_grid":[0-9]' g1.jsonl)" -eq 4 ] \
     || fail "every gal test unit names its chosen grid point"
 grep '"grid":-1' g1.jsonl | grep -q '"learn_precision":false' || fail "gal fixes the precision"
+# Gal's network: one mask per point for lb (S = 1); the EM nets keep their S = 10.
+[ "$(grep -c '"method":"lb".*"samples":1,' g1.jsonl)" -eq 26 ] || fail "gal lb trains with S = 1"
+[ "$(grep -c '"method":"vem-ard".*"samples":10,' g1.jsonl)" -eq 8 ] || fail "gal EM nets keep S = 10"
 
 # --- --variant authors: the dropout nets as the authors' code runs them (MATH.md §7.9) ------------
 expect 0 "variant authors" -- "$BIN" bench --data-dir "$UCI" --quick --methods lb,iw,vem-ard \
