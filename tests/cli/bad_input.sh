@@ -79,7 +79,7 @@ then
             fail "--$key $value: the CLI says [$(head -n 1 "$T/err")], the library [$want]"
     done
 else
-    echo "skip: the library's messages could not be read from Python ($(tail -n 1 lib_err))"
+    echo "SKIP: the library's messages could not be read from Python ($(tail -n 1 lib_err))"
 fi
 
 # Bad data: file:line:column, exit 1, no model written.
