@@ -15,16 +15,16 @@
  * before calling sn_model_alloc; the arrays are then checked against the model itself. */
 static bool layout_size(const sn_train_params *p, size_t n_in, size_t n_out, size_t *n_params)
 {
-    size_t total = 0;
-    for (size_t l = 0; l <= p->n_layers; l++) {
-        size_t rows = l == 0 ? n_in : p->n_hidden;
-        size_t cols = l == p->n_layers ? n_out : p->n_hidden;
-        size_t nw;
-        if (rows == SIZE_MAX || !sn_mul_size(rows + 1, cols, &nw) || total > SIZE_MAX - nw)
-            return false;
-        total += nw;
-    }
-    *n_params = total;
+    /* In closed form, not layer by layer: a file may claim 10^18 layers (found by fuzz_model).
+     * (n_in + 1) h for the first layer, (h + 1) h for each of the L - 1 hidden-to-hidden ones,
+     * (h + 1) n_out for the output layer. */
+    size_t h = p->n_hidden, L = p->n_layers, first, mid, one_mid, last;
+    if (L == 0 || n_in == SIZE_MAX || h == SIZE_MAX || !sn_mul_size(n_in + 1, h, &first) ||
+        !sn_mul_size(h + 1, h, &one_mid) || !sn_mul_size(one_mid, L - 1, &mid) ||
+        !sn_mul_size(h + 1, n_out, &last) || first > SIZE_MAX - mid ||
+        first + mid > SIZE_MAX - last)
+        return false;
+    *n_params = first + mid + last;
     return true;
 }
 
