@@ -326,6 +326,15 @@ static sn_status set_arch(sn_train_params *p, const param *q, const char *v, sn_
     return SN_OK;
 }
 
+/* Whether q sets the precision while the authors' dropout configuration fixes it (MATH.md
+ * §7.9): it may then be neither set nor shown. */
+static bool is_fixed_by_variant(const sn_train_params *p, const param *q)
+{
+    bool is_precision = q->kind == K_PRECISION ||
+                        (q->kind == K_BOOL && q->at == offsetof(sn_train_params, learn_precision));
+    return is_precision && p->method == SN_METHOD_MC && p->variant == SN_VARIANT_AUTHORS;
+}
+
 static sn_status set_value(sn_train_params *p, const param *q, const char *v, sn_error *err)
 {
     sn_error e = {0};
@@ -335,9 +344,7 @@ static sn_status set_value(sn_train_params *p, const param *q, const char *v, sn
     /* The authors' dropout configuration fixes the precision (MATH.md §7.9): it is refused, not
      * overridden. variant comes before precision in the table, so this holds for the CLI and
      * for bindings alike. (A model file records the fixed precision itself.) */
-    bool is_precision = q->kind == K_PRECISION ||
-                        (q->kind == K_BOOL && q->at == offsetof(sn_train_params, learn_precision));
-    if (is_precision && p->method == SN_METHOD_MC && p->variant == SN_VARIANT_AUTHORS)
+    if (is_fixed_by_variant(p, q))
         return sn_fail(err, SN_EINVAL, "%s: variant authors fixes the noise precision at %g in "
                        "standardised units (MATH.md §7.9); %s does not apply", q->info.name,
                        SN_AUTHORS_MC_PRECISION, q->info.name);
@@ -424,6 +431,9 @@ sn_status sn_train_params_set(sn_train_params *p, const char *key, const char *v
 static void value_text(const sn_train_params *p, const param *q, char *buf, size_t n)
 {
     buf[0] = '\0';
+    /* Nothing to show where nothing may be set: the authors' dropout nets fix the precision. */
+    if (is_fixed_by_variant(p, q))
+        return;
     switch (q->kind) {
     case K_SIZE:
         snprintf(buf, n, "%zu", *(const size_t *)cfield_of(p, q));
