@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,31 +194,6 @@ static char *find_paper_table(void)
     return NULL;
 }
 
-/* Write text to path atomically (or stdout for "-"). A path that exists and is not a regular
- * file (/dev/null, a pipe) is written in place: renaming a temporary file over it would replace
- * the device or pipe itself. */
-static sn_status write_text(const char *path, const char *text, sn_error *e)
-{
-    struct stat sb;
-    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        if (S_ISDIR(sb.st_mode))
-            return sn_fail(e, SN_EIO, "%s: is a folder", path);
-        FILE *f = fopen(path, "w");
-        if (!f)
-            return sn_fail(e, SN_EIO, "%s: cannot open: %s", path, strerror(errno));
-        bool bad = fputs(text, f) < 0;
-        if (fclose(f) != 0 || bad)
-            return sn_fail(e, SN_EIO, "%s: writing failed: %s", path, strerror(errno));
-        return SN_OK;
-    }
-    sn_file_out o;
-    sn_status st = sn_file_out_open(&o, path, e);
-    if (st != SN_OK)
-        return st;
-    fputs(text, o.f);
-    return sn_file_out_commit(&o, e);
-}
-
 /* The tables of a results file: Markdown on stdout (and md_path), CSV to csv_path. */
 static int print_report(const char *results, const char *paper, const char *csv_path,
                         const char *md_path, bool quiet)
@@ -243,11 +217,11 @@ static int print_report(const char *results, const char *paper, const char *csv_
     /* Files first: stdout may be a closed pipe. */
     if (csv_path && strcmp(csv_path, "none") == 0)
         csv_path = NULL;
-    if (csv_path && write_text(csv_path, csv, &e) != SN_OK) {
+    if (csv_path && sn_file_replace(csv_path, csv, strlen(csv), &e) != SN_OK) {
         rc = cli_fail("bench", &e);
         goto out;
     }
-    if (md_path && write_text(md_path, md, &e) != SN_OK) {
+    if (md_path && sn_file_replace(md_path, md, strlen(md), &e) != SN_OK) {
         rc = cli_fail("bench", &e);
         goto out;
     }
