@@ -24,41 +24,58 @@
 /* Splits a paired comparison is made over at most (Gal's files hold 20; a few more tolerated). */
 #define MAX_SPLITS 1024
 
-typedef enum { Q_RMSE, Q_LL } pq;
+typedef enum { Q_RMSE, Q_LL, N_Q } pq;
 
-/* The value of quantity q of the test record of (data set di, method mi, split k), NAN if none. */
-static double value_of(const sn_bench_report *r, size_t di, size_t mi, size_t k, pq q)
+/* The test values of a report gathered once: v[((di · n_meth + mi) · n_splits + k) · N_Q + q],
+ * NAN where (data set di, method mi, split k) has no successful test unit. */
+typedef struct {
+    const sn_bench_report *r;
+    size_t n_splits;
+    double *v;
+} grid;
+
+static double value_of(const grid *g, size_t di, size_t mi, size_t k, pq q)
 {
-    for (size_t i = 0; i < r->l.n; i++) {
-        const record *rec = &r->l.r[i];
-        if (!r->live[i] || rec->grid >= 0 || !rec->is_ok || rec->split != k ||
-            strcmp(rec->dataset, r->ds[di]) != 0 || strcmp(rec->method, r->meth[mi]) != 0)
-            continue;
-        return q == Q_RMSE ? rec->rmse : rec->ll;
-    }
-    return NAN;
+    return g->v[((di * g->r->n_meth + mi) * g->n_splits + k) * N_Q + q];
 }
 
-/* The largest split index of data set di, plus one. */
-static size_t n_splits_of(const sn_bench_report *r, size_t di)
+/* One pass over the live test records. false when out of memory. */
+static bool grid_build(const sn_bench_report *r, grid *g)
 {
-    size_t n = 0;
+    g->r = r;
+    g->n_splits = 0;
+    for (size_t i = 0; i < r->l.n; i++)
+        if (r->live[i] && r->l.r[i].grid < 0 && r->l.r[i].split + 1 > g->n_splits)
+            g->n_splits = r->l.r[i].split + 1;
+    if (g->n_splits > MAX_SPLITS)
+        g->n_splits = MAX_SPLITS;
+    size_t n = r->n_ds * r->n_meth * g->n_splits * N_Q;
+    g->v = sn_calloc(n ? n : 1, sizeof *g->v);
+    if (!g->v)
+        return false;
+    for (size_t k = 0; k < n; k++)
+        g->v[k] = NAN;
     for (size_t i = 0; i < r->l.n; i++) {
         const record *rec = &r->l.r[i];
-        if (r->live[i] && rec->grid < 0 && strcmp(rec->dataset, r->ds[di]) == 0)
-            n = rec->split + 1 > n ? rec->split + 1 : n;
+        if (!r->live[i] || rec->grid >= 0 || !rec->is_ok || rec->split >= g->n_splits)
+            continue;
+        size_t di = report_name_index(r->ds, r->n_ds, rec->dataset);
+        size_t mi = report_name_index(r->meth, r->n_meth, rec->method);
+        double *cell = g->v + ((di * r->n_meth + mi) * g->n_splits + rec->split) * N_Q;
+        cell[Q_RMSE] = rec->rmse;
+        cell[Q_LL] = rec->ll;
     }
-    return n < MAX_SPLITS ? n : MAX_SPLITS;
+    return true;
 }
 
 /* Mean and standard error of the paired differences A − B of quantity q on data set di. */
-static void paired(const sn_bench_report *r, size_t di, size_t a, size_t b, pq q, double *mean,
-                   double *se, size_t *n_out)
+static void paired(const grid *g, size_t di, size_t a, size_t b, pq q, double *mean, double *se,
+                   size_t *n_out)
 {
-    size_t n = 0, n_splits = n_splits_of(r, di);
+    size_t n = 0;
     double sum = 0.0, sq = 0.0;
-    for (size_t k = 0; k < n_splits; k++) {
-        double x = value_of(r, di, a, k, q), y = value_of(r, di, b, k, q);
+    for (size_t k = 0; k < g->n_splits; k++) {
+        double x = value_of(g, di, a, k, q), y = value_of(g, di, b, k, q);
         if (!isfinite(x) || !isfinite(y))
             continue;
         double d = x - y;
@@ -81,8 +98,9 @@ static bool real_win(double mean, double se, pq q)
     return is_better && fabs(mean) > MARK_SE * se;
 }
 
-static void table(sbuf *s, const sn_bench_report *r, pq q)
+static void table(sbuf *s, const grid *g, pq q)
 {
+    const sn_bench_report *r = g->r;
     const char *name = q == Q_RMSE ? "test RMSE (36)" : "test log-likelihood (37)";
     sb_printf(s, "\n### Paired differences of the %s\n\nRow minus column, mean ± standard error "
                  "of the per-split differences over the splits both have; **bold**: |mean| > "
@@ -94,7 +112,7 @@ static void table(sbuf *s, const sn_bench_report *r, pq q)
             for (size_t b = a + 1; b < r->n_meth; b++) {
                 double mean, se;
                 size_t n;
-                paired(r, di, a, b, q, &mean, &se, &n);
+                paired(g, di, a, b, q, &mean, &se, &n);
                 if (n < 2)
                     continue;
                 bool mark = isfinite(se) && fabs(mean) > MARK_SE * se;
@@ -115,7 +133,7 @@ static void table(sbuf *s, const sn_bench_report *r, pq q)
                     continue;
                 double mean, se;
                 size_t n;
-                paired(r, di, m, o, q, &mean, &se, &n);
+                paired(g, di, m, o, q, &mean, &se, &n);
                 best = n >= 2 && real_win(mean, se, q);
             }
             if (best) {
@@ -132,8 +150,9 @@ static void table(sbuf *s, const sn_bench_report *r, pq q)
 }
 
 /* Average rank by test RMSE over the (data set, split) pairs where every method has one. */
-static void ranks(sbuf *s, const sn_bench_report *r)
+static void ranks(sbuf *s, const grid *g)
 {
+    const sn_bench_report *r = g->r;
     if (r->n_meth < 2)
         return;
     double *sum = sn_calloc(r->n_meth, sizeof *sum), *sq = sn_calloc(r->n_meth, sizeof *sq);
@@ -144,11 +163,10 @@ static void ranks(sbuf *s, const sn_bench_report *r)
         goto out;
     }
     for (size_t di = 0; di < r->n_ds; di++) {
-        size_t n_splits = n_splits_of(r, di);
-        for (size_t k = 0; k < n_splits; k++) {
+        for (size_t k = 0; k < g->n_splits; k++) {
             bool full = true;
             for (size_t m = 0; m < r->n_meth && full; m++)
-                full = isfinite(v[m] = value_of(r, di, m, k, Q_RMSE));
+                full = isfinite(v[m] = value_of(g, di, m, k, Q_RMSE));
             if (!full)
                 continue;
             n_pairs++;
@@ -189,7 +207,13 @@ void bench_paired_markdown(const sn_bench_report *r, sbuf *s)
                "judged split by split. With 20 splits |mean| > 2 SE is about a 5% test (the t "
                "quantile is 2.09); many pairs are compared, so a few marks are expected by "
                "chance.\n");
-    table(s, r, Q_RMSE);
-    table(s, r, Q_LL);
-    ranks(s, r);
+    grid g;
+    if (!grid_build(r, &g)) {
+        s->oom = true;
+        return;
+    }
+    table(s, &g, Q_RMSE);
+    table(s, &g, Q_LL);
+    ranks(s, &g);
+    free(g.v);
 }
