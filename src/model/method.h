@@ -78,7 +78,9 @@ typedef struct {
     void (*draw)(const sn_model *m, sn_pass *ps, size_t rows, sn_rng *rng);
 } sn_method_ops;
 
-/* The MC noise network's passes (method_mc.c), shared by the authors' configuration of it. */
+/* The MC noise network's objective and passes (method_mc.c), shared by the authors'
+ * configuration of it. */
+sn_objective sn_mc_objective(const sn_train_params *p);
 sn_status sn_mc_pass_init(const sn_model *m, size_t cap_rows, size_t n_samples, size_t n_data,
                           sn_pass *ps, sn_error *err);
 void sn_mc_pass_free(sn_pass *ps);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sn_objective mc_objective(const sn_train_params *p)
+sn_objective sn_mc_objective(const sn_train_params *p)
 {
     return p->objective;
 }
@@ -147,7 +147,7 @@ const sn_method_ops sn_method_mc = {
     .n_blocks = 1,
     .is_stochastic = false,
     .can_learn_precision = true,
-    .objective = mc_objective,
+    .objective = sn_mc_objective,
     .pass_init = sn_mc_pass_init,
     .pass_free = sn_mc_pass_free,
     .init = mc_init,

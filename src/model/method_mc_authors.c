@@ -20,11 +20,6 @@
 #define AUTHORS_INIT_HALF_WIDTH 0.05
 #define AUTHORS_INIT_BIAS 0.1
 
-static sn_objective authors_objective(const sn_train_params *p)
-{
-    return p->objective;
-}
-
 static void authors_init(const sn_model *m, double *theta, sn_rng *rng)
 {
     for (size_t l = 0; l < m->n_layers; l++) {
@@ -64,7 +59,7 @@ const sn_method_ops sn_method_mc_authors = {
     .n_blocks = 1,
     .is_stochastic = false,
     .can_learn_precision = false,
-    .objective = authors_objective,
+    .objective = sn_mc_objective,
     .is_ties_by_order = true,
     .is_tf_adam = true,
     .is_full_batches_only = true,
